@@ -1,0 +1,3 @@
+from flashcall import create_app
+
+app = create_app()

@@ -1,0 +1,14 @@
+"""SQLAlchemy models, one module per aggregate."""
+from .account import Account, LoginFailure, User
+from .call import Call, CallEvent, NumberLock
+from .gateway import Gateway, NumberBlock, SimInboxEntry
+from .idempotency import IdempotencyRecord
+from .ledger import LedgerEntry, Payment
+from .service import AccessKey, Service
+from .webhook import WebhookDelivery
+
+__all__ = [
+    "Account", "User", "LoginFailure", "Service", "AccessKey", "Call", "CallEvent",
+    "NumberLock", "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
+    "LedgerEntry", "Payment", "WebhookDelivery",
+]

@@ -1,0 +1,73 @@
+"""Calls (one verification attempt each), their event timeline, and per-number lock rows."""
+import uuid
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..clock import utcnow
+from ..extensions import db
+
+PENDING = ("queued", "dialing", "ringing")
+CODE_LIVE = ("delivered", "answered")
+FINAL = ("verified", "failed", "expired", "canceled")
+
+
+def new_call_id():
+    return str(uuid.uuid4())
+
+
+class Call(db.Model):
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_call_id)
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"))
+    phone: Mapped[str] = mapped_column(String(20))
+    caller_number: Mapped[str] = mapped_column(String(20))
+    code_length: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default="queued")
+    attempts: Mapped[int] = mapped_column(default=0)
+    source: Mapped[str] = mapped_column(String(16), default="api")  # api | compat | dashboard
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    dialed_at: Mapped[datetime | None]
+    ringing_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    verified_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    cost: Mapped[int] = mapped_column(default=0)  # Rial
+    failure_reason: Mapped[str | None] = mapped_column(String(40))
+    retry_of: Mapped[str | None] = mapped_column(ForeignKey("call.id"))
+    gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires_at: Mapped[datetime | None]
+
+    service: Mapped["Service"] = relationship()
+    key: Mapped["AccessKey | None"] = relationship()
+    events: Mapped[list["CallEvent"]] = relationship(
+        back_populates="call", order_by="CallEvent.id", cascade="all, delete-orphan")
+
+    __table_args__ = (
+        Index("ix_call_service_phone_created", "service_id", "phone", "created_at"),
+        Index("ix_call_status_lease", "status", "lease_expires_at"),
+        Index("ix_call_service_created", "service_id", "created_at"),
+    )
+
+    @property
+    def code(self):
+        """The one-time code: the caller number's last digits. Never logged or sent by the API."""
+        return self.caller_number[-self.code_length:]
+
+
+class CallEvent(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    detail: Mapped[str | None] = mapped_column(String(200))
+
+    call: Mapped[Call] = relationship(back_populates="events")
+
+
+class NumberLock(db.Model):
+    """One row per (service, phone): locked FOR UPDATE to serialise limit checks on PostgreSQL."""
+    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), primary_key=True)

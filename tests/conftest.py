@@ -1,0 +1,100 @@
+"""flaskr-style fixtures: app (fresh database per test), client, runner, login; factories in factories.py.
+
+The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
+"""
+import os
+
+import pytest
+from sqlalchemy import text
+
+from flashcall import create_app
+from flashcall.extensions import db
+
+from .factories import Factory
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+PASSWORD = "correct-horse-42"
+
+
+def _pg_url(url):
+    return url.replace("postgresql://", "postgresql+psycopg://", 1) if url.startswith("postgresql://") else url
+
+
+@pytest.fixture(scope="session")
+def _pg_schema():
+    """On PostgreSQL, build the schema once per session; tests then truncate."""
+    if not PG_URL:
+        yield None
+        return
+    app = create_app({"SQLALCHEMY_DATABASE_URI": _pg_url(PG_URL), "SECRET_KEY": "test"})
+    with app.app_context():
+        db.drop_all()
+        db.create_all()
+    yield app
+
+
+def _truncate_all():
+    names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+    db.session.commit()
+
+
+@pytest.fixture
+def app_config(tmp_path):
+    """Overridable by a test module to change configuration."""
+    return {}
+
+
+@pytest.fixture
+def app(tmp_path, _pg_schema, app_config):
+    url = _pg_url(PG_URL) if PG_URL else f"sqlite:///{tmp_path / 'test.db'}"
+    config = {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "WTF_CSRF_ENABLED": False,
+        "SIM_RING_DELAY": 0,
+        "SIM_RING_SECONDS": 0,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+    config.update(app_config)
+    app = create_app(config)
+    with app.app_context():
+        if PG_URL:
+            _truncate_all()
+        else:
+            db.create_all()
+        from flashcall.provisioning import ensure_default_gateway
+        ensure_default_gateway()
+        db.session.commit()
+    yield app
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+@pytest.fixture
+def make(app):
+    """Small factories: make.account(), make.service(account), make.key(service) …"""
+    with app.app_context():
+        yield Factory()
+
+
+@pytest.fixture
+def login(client):
+    def _login(user_or_email, password=PASSWORD):
+        email = getattr(user_or_email, "email", user_or_email)
+        response = client.post("/auth/login", data={"email": email, "password": password})
+        assert response.status_code == 302, response.get_data(as_text=True)[:2000]
+        return response
+    return _login
