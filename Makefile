@@ -32,7 +32,7 @@ catalog: install
 # Refresh the catalogs after adding strings, then translate the new entries in translations/fa.
 catalog-update: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy -o $(VENV)/messages.pot . >/dev/null
-	$(VENV)/bin/pybabel update --quiet -i $(VENV)/messages.pot -d translations --no-fuzzy-matching
+	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d translations --no-fuzzy-matching
 
 migrate: install
 	$(FLASK) db upgrade
