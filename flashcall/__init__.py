@@ -63,6 +63,7 @@ BLUEPRINTS = [
     ("topups", "/topups"),
     ("operator", "/operator"),
     ("guide", "/guide"),
+    ("webhooks", "/webhooks"),
     ("api", "/api/v1"),
     ("compat", "/telphin"),
 ]

@@ -26,5 +26,10 @@ def nav_items():
     return items
 
 
+def has_endpoint(endpoint):
+    """Lets a page link to a feature only when its blueprint is installed."""
+    return endpoint in current_app.view_functions
+
+
 def register(app):
-    app.jinja_env.globals["nav_items"] = nav_items
+    app.jinja_env.globals.update(nav_items=nav_items, has_endpoint=has_endpoint)
