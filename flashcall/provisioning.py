@@ -3,11 +3,12 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from .clock import utcnow
 from .extensions import db
 from .models import AccessKey, Account, Gateway, NumberBlock, Service, User
+from .models.account import ROLES
 
 # The simulator's default caller numbers: six free digits, enough for codes of 3 to 6 digits.
 DEFAULT_SIM_BLOCK = "+9821910XXXXXX"
@@ -39,11 +40,13 @@ def create_account(name, owner_email, owner_password, operator=False):
     return user
 
 
-def create_user(account, email, password, role):
+def create_user(account, email, password, role, operator=False):
+    if role not in ROLES:
+        raise ProvisioningError(f"unknown role {role}")
     email = email.strip().lower()
     if db.session.scalar(select(User).where(User.email == email)):
         raise ProvisioningError(f"a user with email {email} already exists")
-    user = User(account=account, email=email, role=role)
+    user = User(account=account, email=email, role=role, is_operator=operator)
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
@@ -51,9 +54,7 @@ def create_user(account, email, password, role):
 
 
 def create_service(account, name, **fields):
-    for field, (low, high) in SERVICE_LIMITS.items():
-        if field in fields and not low <= int(fields[field]) <= high:
-            raise ProvisioningError(f"{field} must be between {low} and {high}")
+    _check_service_fields(fields)
     service = Service(account=account, name=name, webhook_secret=new_webhook_secret(), **fields)
     db.session.add(service)
     db.session.flush()
@@ -109,3 +110,67 @@ def ensure_default_gateway():
         db.session.add(gateway)
         db.session.flush()
     return gateway
+
+
+def normalise_countries(text):
+    """'ir, af' → 'IR,AF'; unknown region codes raise ProvisioningError naming them."""
+    import phonenumbers
+    codes = [c.strip().upper() for c in text.replace("،", ",").replace(" ", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown or not codes:
+        raise ProvisioningError(f"unknown country codes: {', '.join(unknown) or '(none given)'}")
+    return ",".join(dict.fromkeys(codes))
+
+
+def _check_service_fields(fields):
+    for field, (low, high) in SERVICE_LIMITS.items():
+        if field in fields and not low <= int(fields[field]) <= high:
+            raise ProvisioningError(f"{field} must be between {low} and {high}")
+    if "allowed_countries" in fields:
+        fields["allowed_countries"] = normalise_countries(fields["allowed_countries"])
+    return fields
+
+
+SERVICE_EDITABLE = ("name", *SERVICE_LIMITS, "allowed_countries", "mobile_only", "webhook_url")
+
+
+def update_service(service, **fields):
+    """Change a service's settings under the same limits as create_service."""
+    unknown = set(fields) - set(SERVICE_EDITABLE)
+    if unknown:
+        raise ProvisioningError(f"not editable: {', '.join(sorted(unknown))}")
+    for field, value in _check_service_fields(fields).items():
+        setattr(service, field, value)
+    db.session.flush()
+    return service
+
+
+def set_service_status(service, status):
+    if status not in ("active", "suspended"):
+        raise ProvisioningError(f"unknown service status {status}")
+    service.status = status
+
+
+def _other_active_owners(user):
+    return db.session.scalar(select(func.count(User.id)).where(
+        User.account_id == user.account_id, User.role == "owner", User.active.is_(True), User.id != user.id))
+
+
+class LastOwnerError(ProvisioningError):
+    """The change would leave the account with no active owner."""
+
+
+def change_role(user, role, operator=None):
+    if role not in ROLES:
+        raise ProvisioningError(f"unknown role {role}")
+    if user.role == "owner" and role != "owner" and not _other_active_owners(user):
+        raise LastOwnerError("an account needs at least one active owner")
+    user.role = role
+    if operator is not None:
+        user.is_operator = operator
+
+
+def set_user_active(user, active):
+    if not active and user.role == "owner" and not _other_active_owners(user):
+        raise LastOwnerError("an account needs at least one active owner")
+    user.active = active
