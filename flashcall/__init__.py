@@ -33,6 +33,8 @@ def create_app(config=None):
     errors.register(app)
     locale.register(app)
     _register_blueprints(app)
+    from . import benchmark
+    benchmark.register(app)
 
     from . import cli
     cli.register(app)

@@ -59,6 +59,8 @@ class Config:
     DISPATCH_POLL_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_POLL", "0.05"))
     DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "30"))
     DISPATCH_THREADS = int(os.environ.get("FLASHCALL_DISPATCH_THREADS", "8"))
+    # bench/ only: expose POST /_bench/insert, the one-INSERT baseline.
+    BENCH_ENDPOINT = os.environ.get("FLASHCALL_BENCH_ENDPOINT") == "1"
 
 
 def load(overrides=None):
