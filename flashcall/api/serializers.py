@@ -1,0 +1,36 @@
+"""JSON shapes of calls, their events and balances. Never the code nor the caller number."""
+
+
+def iso(moment):
+    """Naive UTC datetime → ISO-8601 with Z (None stays None)."""
+    return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
+
+
+def event_json(event):
+    return {"kind": event.kind, "at": iso(event.at), "detail": event.detail}
+
+
+def call_json(call):
+    return {
+        "id": call.id,
+        "status": call.status,
+        "phone": call.phone,
+        "code_length": call.code_length,
+        "created_at": iso(call.created_at),
+        "dialed_at": iso(call.dialed_at),
+        "ringing_at": iso(call.ringing_at),
+        "ended_at": iso(call.ended_at),
+        "verified_at": iso(call.verified_at),
+        "expires_at": iso(call.expires_at),
+        "attempts": call.attempts,
+        "attempts_left": max(0, call.service.max_attempts - call.attempts),
+        "failure_reason": call.failure_reason,
+        "retry_of": call.retry_of,
+        "cost": call.cost,
+        "events": [event_json(event) for event in call.events],
+    }
+
+
+def balance_json(balance):
+    keys = ("service_balance", "account_balance", "credit_limit", "unit")
+    return {key: balance[key] for key in keys}
