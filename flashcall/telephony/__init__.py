@@ -1,0 +1,1 @@
+"""Telephony: gateways (the simulator; SIP and AMI later) and the durable dispatcher."""

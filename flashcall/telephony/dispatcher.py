@@ -1,0 +1,258 @@
+"""The durable dispatcher: claims queued calls under a lease, drives them through the gateway,
+recovers calls whose dispatcher died, expires old codes and sends due webhooks."""
+import heapq
+import itertools
+import logging
+import os
+import socket
+import threading
+import time
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select
+
+from ..clock import utcnow
+from ..extensions import db
+from ..models import Call, Gateway
+from ..verification.lifecycle import can_transition, transition
+from .gateways import driver_for
+
+log = logging.getLogger("flashcall.dispatcher")
+MAINTENANCE_SECONDS = 1.0
+BATCH = 200
+
+
+def default_worker_id():
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _is_postgres():
+    return db.session.get_bind().dialect.name == "postgresql"
+
+
+def _locking(stmt):
+    """Rows other dispatchers hold are skipped on PostgreSQL; SQLite serialises writers anyway."""
+    return stmt.with_for_update(skip_locked=True) if _is_postgres() else stmt
+
+
+def _finish(work):
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def _clear_lease(call):
+    call.lease_owner = None
+    call.lease_expires_at = None
+
+
+class Dispatcher:
+    """One worker's state: the steps it promised to apply for the calls it claimed."""
+
+    def __init__(self, worker_id=None, lease_seconds=None):
+        self.worker_id = worker_id or default_worker_id()
+        self.lease = timedelta(seconds=lease_seconds or current_app.config["DISPATCH_LEASE_SECONDS"])
+        self._steps = []  # heap of (due, seq, call_id, step)
+        self._seq = itertools.count()
+        self._drivers = {}
+
+    @property
+    def pending(self):
+        return len({item[2] for item in self._steps})
+
+    def next_due(self):
+        return self._steps[0][0] if self._steps else None
+
+    # -- claiming and dialling -------------------------------------------------------------
+    def claim(self, now, limit=BATCH):
+        """Claim queued calls, mark them dialling and plan them with their gateway. One commit."""
+        def work():
+            stmt = _locking(select(Call).where(
+                Call.status == "queued", Call.expires_at > now,
+                or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
+                .order_by(Call.created_at).limit(limit))
+            calls = db.session.scalars(stmt).all()
+            for call in calls:
+                call.lease_owner = self.worker_id
+                call.lease_expires_at = now + self.lease
+                transition(call, "dialing", now)
+            return calls
+        calls = _finish(work)
+        for call in calls:
+            log.info("call %s dialing", call.id)
+            self._place(call, now)
+        return len(calls)
+
+    def _driver(self, gateway_id):
+        if gateway_id not in self._drivers:
+            self._drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
+        return self._drivers[gateway_id]
+
+    def _place(self, call, now):
+        try:
+            plan = self._driver(call.gateway_id).place(call)
+        except Exception:  # a broken gateway fails the call; it never stays stuck in dialing
+            log.exception("call %s: gateway error", call.id)
+            plan = [(0, "failed", "gateway_error")]
+        for after, status, reason in plan:
+            due = now + timedelta(seconds=after)
+            heapq.heappush(self._steps, (due, next(self._seq), call.id, (status, reason, call.gateway_id)))
+
+    # -- applying the gateway's steps ------------------------------------------------------
+    def apply_due(self, now, everything=False):
+        """Apply every step due by `now` (or all of them, for run_once). Returns how many."""
+        done = 0
+        while self._steps and (everything or self._steps[0][0] <= now):
+            due, _seq, call_id, step = heapq.heappop(self._steps)
+            if not self._apply(call_id, step, max(due, now) if not everything else due):
+                self._drop(call_id)
+            done += 1
+        return done
+
+    def _drop(self, call_id):
+        self._steps = [item for item in self._steps if item[2] != call_id]
+        heapq.heapify(self._steps)
+
+    def _apply(self, call_id, step, at):
+        status, reason, gateway_id = step
+
+        def work():
+            call = db.session.scalar(select(Call).where(Call.id == call_id).with_for_update()
+                                     .execution_options(populate_existing=True))
+            if call is None or call.lease_owner != self.worker_id or not can_transition(call, status):
+                return False  # canceled, expired or recovered meanwhile: our plan is void
+            if status == "ringing":
+                self._driver(gateway_id).on_ringing(call, at)
+            transition(call, status, at, reason)
+            if status != "ringing":
+                _clear_lease(call)
+            return True
+        applied = _finish(work)
+        if applied:
+            log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
+        return applied
+
+    # -- recovery and expiry ---------------------------------------------------------------
+    def maintain(self, now):
+        """Recover calls whose dispatcher's lease ran out, and expire calls past their lifetime."""
+        return recover_expired_leases(now) + expire_due(now)
+
+
+def recover_expired_leases(now):
+    """dialing → failed(interrupted) (it may or may not have rung: never dial twice);
+    ringing → delivered (it did ring). Queued calls are simply claimed again."""
+    def work():
+        calls = db.session.scalars(_locking(select(Call).where(
+            Call.status.in_(("dialing", "ringing")), Call.lease_expires_at < now).limit(BATCH))).all()
+        for call in calls:
+            if call.status == "dialing":
+                transition(call, "failed", now, "interrupted")
+            else:
+                transition(call, "delivered", now)
+            _clear_lease(call)
+            log.warning("call %s recovered from an expired lease: %s", call.id, call.status)
+        return len(calls)
+    return _finish(work)
+
+
+def expire_due(now):
+    """Codes past their lifetime expire; calls never dialled in their lifetime fail (timeout)."""
+    def work():
+        calls = db.session.scalars(_locking(select(Call).where(
+            Call.status.in_(("queued", "ringing", "delivered", "answered")),
+            Call.expires_at <= now).limit(BATCH))).all()
+        for call in calls:
+            if call.status == "queued":
+                transition(call, "failed", now, "timeout")
+            else:
+                transition(call, "expired", now)
+            _clear_lease(call)
+            log.info("call %s %s", call.id, call.status)
+        return len(calls)
+    return _finish(work)
+
+
+def deliver_webhooks():
+    """Send due webhooks if the sender module is installed."""
+    try:
+        from ..webhooks import sender
+    except ImportError as exc:
+        if exc.name != "flashcall.webhooks.sender":
+            raise
+        return None
+    return sender.deliver_due()
+
+
+def run_once(app=None, now=None, worker_id="run-once"):
+    """One synchronous pass for tests: recover, expire, claim, dial to the end, send webhooks."""
+    if app is not None:
+        with app.app_context():
+            return run_once(None, now, worker_id)
+    now = now or utcnow()
+    dispatcher = Dispatcher(worker_id)
+    dispatcher.maintain(now)
+    while dispatcher.claim(now):
+        dispatcher.apply_due(now, everything=True)
+    deliver_webhooks()
+    return dispatcher
+
+
+def _webhook_loop(app, stop, poll):
+    with app.app_context():
+        while not stop.is_set():
+            try:
+                deliver_webhooks()
+            except Exception:
+                log.exception("webhook delivery pass failed")
+                db.session.rollback()
+            stop.wait(max(poll, 0.5))
+
+
+def run(app, worker_id=None, stop=None):
+    """Run until `stop` is set (SIGTERM): dial as soon as calls are queued, then finish in-flight calls."""
+    stop = stop or threading.Event()
+    poll = app.config["DISPATCH_POLL_SECONDS"]
+    max_inflight = int(app.config.get("DISPATCH_MAX_INFLIGHT", 1000))
+    sender = threading.Thread(target=_webhook_loop, args=(app, stop, poll), daemon=True, name="webhooks")
+    sender.start()
+    with app.app_context():
+        dispatcher = Dispatcher(worker_id)
+        log.info("dispatcher %s started", dispatcher.worker_id)
+        last_maintenance = 0.0
+        while not stop.is_set():
+            try:
+                if time.monotonic() - last_maintenance >= MAINTENANCE_SECONDS:
+                    dispatcher.maintain(utcnow())
+                    last_maintenance = time.monotonic()
+                room = max_inflight - dispatcher.pending
+                if room > 0:
+                    dispatcher.claim(utcnow(), min(room, BATCH))
+                dispatcher.apply_due(utcnow())
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("dispatcher pass failed")
+                db.session.rollback()
+                stop.wait(1.0)
+            stop.wait(_wait(dispatcher, poll))
+        _drain(dispatcher, app.config["DISPATCH_LEASE_SECONDS"])
+        log.info("dispatcher %s stopped", dispatcher.worker_id)
+    sender.join(timeout=5)
+
+
+def _wait(dispatcher, poll):
+    due = dispatcher.next_due()
+    if due is None:
+        return poll
+    return max(0.0, min(poll, (due - utcnow()).total_seconds()))
+
+
+def _drain(dispatcher, limit_seconds):
+    """Graceful stop: apply the in-flight calls' remaining steps before their leases run out."""
+    deadline = time.monotonic() + max(1.0, limit_seconds - 1.0)
+    while dispatcher.pending and time.monotonic() < deadline:
+        dispatcher.apply_due(utcnow())
+        time.sleep(_wait(dispatcher, 0.05))

@@ -1,0 +1,208 @@
+"""Starting, finding, verifying, retrying and cancelling calls: the engine's public operations."""
+import hmac
+from datetime import timedelta
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+
+from .. import billing
+from ..clock import utcnow
+from ..digits import to_latin
+from ..extensions import db
+from ..models import Call, Gateway
+from ..models.call import CODE_LIVE, PENDING
+from . import codes, limits, phones
+from .errors import VerificationError
+from .lifecycle import can_transition, record, transition
+
+VERIFIABLE = ("ringing",) + CODE_LIVE
+
+
+def _gateway(service):
+    gateway = service.gateway or db.session.scalar(select(Gateway).where(Gateway.is_default.is_(True)))
+    if gateway is None or not gateway.active:
+        raise VerificationError("gateway_unavailable")
+    return gateway
+
+
+def _check_service(service):
+    if not service.is_active:
+        raise VerificationError("service_disabled")
+
+
+def _new_call(service, phone, gateway, key, source, now, retry_of=None):
+    avoid = retry_of.code if retry_of is not None else None
+    call = Call(service=service, key=key, phone=phone, code_length=service.code_length, source=source,
+                caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
+                gateway_id=gateway.id, created_at=now, status="queued",
+                expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
+                retry_of=retry_of.id if retry_of is not None else None)
+    db.session.add(call)
+    db.session.flush()
+    record(call, "queued", now)
+    return call
+
+
+def _commit_or_rollback(work):
+    """Run work() as one transaction: committed on success, rolled back on any error."""
+    try:
+        result = work()
+        db.session.commit()
+        return result
+    except BaseException:
+        db.session.rollback()
+        raise
+
+
+def start_call(service, phone_raw, *, key=None, source="api", now=None):
+    """Queue a call to the phone; the dispatcher places it. Commits; raises VerificationError."""
+    phone = phones.allowed_phone(service, phone_raw)
+
+    def work():
+        _check_service(service)
+        gateway = _gateway(service)
+        codes.usable_blocks(gateway, service.code_length)
+        limits.lock_number(service.id, phone)
+        at = now or utcnow()  # read after the lock so a waiter sees its own moment
+        limits.check_interval(service, phone, at)
+        limits.check_daily(service, phone, at)
+        billing.check_credit(service)
+        return _new_call(service, phone, gateway, key, source, at)
+    return _commit_or_rollback(work)
+
+
+def _locked(call):
+    """The call re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers)."""
+    stmt = select(Call).where(Call.id == call.id).with_for_update().execution_options(populate_existing=True)
+    return db.session.scalar(stmt)
+
+
+def expire_if_due(call, now):
+    """Lazy expiry: a live code past its lifetime expires; a never-dialled call times out. No commit."""
+    if now < call.expires_at:
+        return False
+    if call.status in VERIFIABLE:
+        transition(call, "expired", now)
+        return True
+    if call.status == "queued" or (call.status == "dialing" and not _lease_live(call, now)):
+        transition(call, "failed", now, "timeout")
+        return True
+    return False
+
+
+def _lease_live(call, now):
+    return call.lease_expires_at is not None and call.lease_expires_at > now
+
+
+def find_call(service, call_id):
+    """The service's call with lazy expiry applied, or None."""
+    if not isinstance(call_id, str) or len(call_id) > 36:
+        return None
+    call = db.session.scalar(select(Call).where(Call.id == call_id, Call.service_id == service.id))
+    if call is None:
+        return None
+    now = utcnow()
+    if now >= call.expires_at and call.status in VERIFIABLE + PENDING:
+        def work():
+            locked = _locked(call)
+            expire_if_due(locked, now)
+            return locked
+        call = _commit_or_rollback(work)
+    return call
+
+
+def _clean_code(code_raw, length):
+    code = to_latin(code_raw).strip() if isinstance(code_raw, str) else None
+    if not code or not code.isdigit() or len(code) > 12:
+        raise VerificationError("invalid_parameters", message=_l("The code must be digits."), field="code")
+    return code
+
+
+def _refusal(call):
+    """Why the call cannot be verified now, or None if it can."""
+    if call.status == "expired":
+        return VerificationError("code_expired")
+    if (call.status == "failed" and call.failure_reason == "attempts") or \
+            (call.status in VERIFIABLE and call.attempts >= call.service.max_attempts):
+        return VerificationError("attempts_exhausted")
+    if call.status not in VERIFIABLE:
+        return VerificationError("code_not_found")
+    return None
+
+
+def _evaluate(call, code, now):
+    if hmac.compare_digest(code.encode(), call.code.encode()):
+        transition(call, "verified", now)
+        return None
+    call.attempts += 1
+    record(call, "verify_failed", now)
+    left = max(0, call.service.max_attempts - call.attempts)
+    if left == 0:
+        transition(call, "failed", now, "attempts")
+    return VerificationError("invalid_code", attempts_left=left)
+
+
+def verify_call(call, code_raw, now=None):
+    """Check the code; commits the outcome (also a failed attempt). Raises VerificationError."""
+    code = _clean_code(code_raw, call.code_length)
+    outcome = {}
+
+    def work():
+        at = now or utcnow()
+        locked = _locked(call)
+        expire_if_due(locked, at)
+        refusal = _refusal(locked)
+        if refusal is None:
+            refusal = _evaluate(locked, code, at)
+        outcome["error"] = refusal
+        return locked
+    locked = _commit_or_rollback(work)
+    if outcome["error"] is not None:
+        raise outcome["error"]
+    return locked
+
+
+def latest_call(service, phone):
+    return db.session.scalar(select(Call).where(Call.service_id == service.id, Call.phone == phone)
+                             .order_by(Call.created_at.desc(), Call.id.desc()).limit(1))
+
+
+def verify_phone(service, phone_raw, code_raw, now=None):
+    """Verify the latest call to that number; code_not_found if there is none."""
+    phone = phones.normalise(phone_raw)
+    _clean_code(code_raw, service.code_length)
+    call = latest_call(service, phone)
+    if call is None:
+        raise VerificationError("code_not_found")
+    return verify_call(call, code_raw, now=now)
+
+
+def retry_call(call, *, key=None, source=None, now=None):
+    """A new call from a different caller number once the old one expired or failed."""
+    service = call.service
+
+    def work():
+        _check_service(service)
+        gateway = _gateway(service)
+        codes.usable_blocks(gateway, service.code_length)
+        limits.lock_number(service.id, call.phone)
+        at = now or utcnow()
+        old = _locked(call)
+        expire_if_due(old, at)
+        if old.status not in ("expired", "failed"):
+            raise VerificationError("call_still_active")
+        limits.check_daily(service, old.phone, at)
+        billing.check_credit(service)
+        return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
+    return _commit_or_rollback(work)
+
+
+def cancel_call(call, now=None):
+    """Cancel a call that has not ended; its code is dead. A call already final is returned as is."""
+    def work():
+        at = now or utcnow()
+        locked = _locked(call)
+        if can_transition(locked, "canceled"):
+            transition(locked, "canceled", at, "client")
+        return locked
+    return _commit_or_rollback(work)

@@ -1,0 +1,51 @@
+"""The call state machine: allowed transitions, timestamps, events, webhooks and charging."""
+from .. import billing  # module import: billing imports verification.errors
+from ..extensions import db
+from ..models import CallEvent
+from ..webhooks import outbox
+
+TRANSITIONS = {
+    "queued": {"dialing", "failed", "canceled"},
+    "dialing": {"ringing", "failed", "canceled"},
+    "ringing": {"delivered", "answered", "verified", "failed", "expired", "canceled"},
+    "delivered": {"verified", "expired", "failed", "canceled"},
+    "answered": {"verified", "expired", "failed", "canceled"},
+}
+TIMESTAMP = {"dialing": "dialed_at", "ringing": "ringing_at", "verified": "verified_at"}
+ENDING = {"delivered", "answered", "failed", "expired", "canceled"}
+# A code typed while the phone still rings proves it rang: charged like a delivered call.
+CHARGED = {"delivered", "answered", "verified"}
+
+
+class TransitionError(RuntimeError):
+    """A transition the lifecycle does not allow (a bug, not a user error)."""
+
+
+def can_transition(call, status):
+    return status in TRANSITIONS.get(call.status, ())
+
+
+def record(call, kind, now, detail=None):
+    """Append an event to the call's timeline. Does not commit."""
+    event = CallEvent(call_id=call.id, kind=kind, at=now, detail=detail)
+    call.events.append(event)
+    return event
+
+
+def transition(call, status, now, reason=None):
+    """Move the call to `status`: timestamp, event, webhook, charge. Does not commit."""
+    if not can_transition(call, status):
+        raise TransitionError(f"call {call.id}: {call.status} -> {status}")
+    call.status = status
+    if status in TIMESTAMP:
+        setattr(call, TIMESTAMP[status], now)
+    if status in ENDING and call.ended_at is None:
+        call.ended_at = now
+    if status == "failed":
+        call.failure_reason = reason
+    if status in CHARGED:
+        billing.charge(call, now)
+    record(call, status, now, reason)
+    outbox.enqueue(call, status)
+    db.session.flush()
+    return call

@@ -1,0 +1,197 @@
+from datetime import timedelta
+
+import pytest
+
+from flashcall.billing import balance
+from flashcall.extensions import db
+from flashcall.models import LedgerEntry
+from flashcall.telephony.dispatcher import run_once
+from flashcall.verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
+                                    verify_call, verify_phone)
+
+from .conftest import PHONE, T0
+
+
+def _error(fn, *args, **kwargs):
+    with pytest.raises(VerificationError) as err:
+        fn(*args, **kwargs)
+    return err.value
+
+
+def _delivered(service, phone=PHONE, now=T0):
+    call = start_call(service, phone, now=now)
+    run_once(now=now)
+    db.session.refresh(call)
+    assert call.status == "delivered"
+    return call
+
+
+def _wrong(code):
+    return "0000" if code != "0000" else "1111"
+
+
+def test_start_queues_a_call_with_a_timeline(service):
+    call = start_call(service, "0912 123 4567", now=T0)
+    assert call.status == "queued" and call.phone == PHONE
+    assert call.expires_at == T0 + timedelta(minutes=2)
+    assert [e.kind for e in call.events] == ["queued"]
+
+
+def test_dispatch_rings_the_phone_and_records_each_step(service):
+    call = _delivered(service)
+    assert [e.kind for e in call.events] == ["queued", "dialing", "ringing", "delivered"]
+    assert call.dialed_at and call.ringing_at and call.ended_at and call.lease_owner is None
+
+
+def test_suspended_service_is_refused(service):
+    service.status = "suspended"
+    assert _error(start_call, service, PHONE, now=T0).code == "service_disabled"
+
+
+def test_interval_limit_with_retry_after(service):
+    start_call(service, PHONE, now=T0)
+    err = _error(start_call, service, "09121234567", now=T0 + timedelta(seconds=30.5))
+    assert err.code == "interval_limit" and err.fields["retry_after"] == 90
+    assert start_call(service, PHONE, now=T0 + timedelta(seconds=120)).status == "queued"
+
+
+def test_interval_is_per_number_and_per_service(service, make):
+    start_call(service, PHONE, now=T0)
+    assert start_call(service, "+989121234568", now=T0)
+    assert start_call(make.service(), PHONE, now=T0)
+
+
+def test_daily_limit_counts_the_tehran_day(service):
+    service.min_interval_seconds = 0
+    service.daily_limit = 2
+    start_call(service, PHONE, now=T0)
+    start_call(service, PHONE, now=T0 + timedelta(seconds=1))
+    err = _error(start_call, service, PHONE, now=T0 + timedelta(seconds=2))
+    # T0 is 11:30 Tehran; the next Tehran midnight is 12h30m minus 2 s later.
+    assert err.code == "daily_limit" and err.fields["retry_after"] == 12 * 3600 + 1800 - 2
+    assert start_call(service, PHONE, now=T0 + timedelta(hours=12, minutes=30)).status == "queued"
+
+
+def test_right_code_verifies_once(service):
+    call = _delivered(service)
+    assert verify_call(call, call.code, now=T0 + timedelta(seconds=10)).status == "verified"
+    assert call.verified_at and call.events[-1].kind == "verified"
+    assert _error(verify_call, call, call.code).code == "code_not_found"
+
+
+def test_persian_digits_in_the_code_are_accepted(service):
+    from flashcall.digits import to_persian
+    call = _delivered(service)
+    assert verify_call(call, to_persian(call.code), now=T0).status == "verified"
+
+
+def test_wrong_codes_count_down_then_even_the_right_code_is_refused(service):
+    call = _delivered(service)
+    first = _error(verify_call, call, _wrong(call.code), now=T0)
+    assert first.code == "invalid_code" and first.fields["attempts_left"] == 2
+    _error(verify_call, call, _wrong(call.code), now=T0)
+    last = _error(verify_call, call, _wrong(call.code), now=T0)
+    assert last.fields["attempts_left"] == 0
+    assert call.status == "failed" and call.failure_reason == "attempts"
+    assert _error(verify_call, call, call.code, now=T0).code == "attempts_exhausted"
+    assert [e.kind for e in call.events].count("verify_failed") == 3
+
+
+def test_code_expires_after_its_lifetime(service):
+    call = _delivered(service)
+    err = _error(verify_call, call, call.code, now=T0 + timedelta(minutes=2))
+    assert err.code == "code_expired" and call.status == "expired"
+
+
+def test_code_before_the_phone_rings_is_not_found(service):
+    call = start_call(service, PHONE, now=T0)
+    assert _error(verify_call, call, call.code, now=T0).code == "code_not_found"
+
+
+def test_non_digit_code_is_invalid_parameters_and_costs_no_attempt(service):
+    call = _delivered(service)
+    assert _error(verify_call, call, "abc", now=T0).fields["field"] == "code"
+    assert call.attempts == 0
+
+
+def test_verify_by_phone_uses_the_latest_call(service):
+    call = _delivered(service)
+    assert verify_phone(service, "۰۹۱۲۱۲۳۴۵۶۷", call.code, now=T0).id == call.id
+    assert _error(verify_phone, service, "09120000000", "1234", now=T0).code == "code_not_found"
+
+
+def test_find_call_is_scoped_to_the_service_and_applies_expiry(service, make):
+    call = _delivered(service, now=T0 - timedelta(minutes=10))
+    assert find_call(make.service(), call.id) is None
+    assert find_call(service, "not-an-id") is None
+    assert find_call(service, call.id).status == "expired"
+
+
+def test_retry_needs_the_old_call_to_be_over(service):
+    call = _delivered(service)
+    assert _error(retry_call, call, now=T0 + timedelta(seconds=5)).code == "call_still_active"
+    later = T0 + timedelta(minutes=2, seconds=1)
+    new = retry_call(call, now=later)  # not held back by the 120 s interval
+    assert call.status == "expired" and new.retry_of == call.id
+    assert new.caller_number != call.caller_number and new.code != call.code
+    assert _error(verify_call, call, call.code, now=later).code == "code_expired"
+
+
+def test_retry_counts_toward_the_daily_limit(service):
+    service.daily_limit = 1
+    call = start_call(service, PHONE, now=T0)
+    call.service.code_lifetime_minutes = 1
+    assert _error(retry_call, call, now=T0 + timedelta(minutes=3)).code == "daily_limit"
+
+
+def test_retry_after_a_failed_call(service):
+    from flashcall.telephony import simulator
+    simulator.set_outcome(PHONE, "busy")
+    call = start_call(service, PHONE, now=T0)
+    run_once(now=T0)
+    db.session.refresh(call)
+    assert call.status == "failed" and call.failure_reason == "busy"
+    assert retry_call(call, now=T0 + timedelta(seconds=1)).status == "queued"
+
+
+def test_cancel_kills_the_code(service):
+    call = _delivered(service)
+    assert cancel_call(call, now=T0).status == "canceled"
+    assert _error(verify_call, call, call.code, now=T0).code == "code_not_found"
+    assert cancel_call(call, now=T0).status == "canceled"  # unchanged, no second event
+    assert [e.kind for e in call.events].count("canceled") == 1
+
+
+def test_canceled_queued_call_is_never_dialed(service):
+    call = start_call(service, PHONE, now=T0)
+    cancel_call(call, now=T0)
+    run_once(now=T0)
+    db.session.refresh(call)
+    assert call.status == "canceled" and call.dialed_at is None
+
+
+def test_no_charge_while_prices_are_zero(service):
+    _delivered(service)
+    assert balance(service) == {"service_balance": 0, "account_balance": 0, "credit_limit": 0, "unit": "IRR"}
+
+
+def test_delivered_call_is_charged_once_and_failed_calls_never(service):
+    from flashcall.telephony import simulator
+    service.price_per_call = 500
+    service.account.credit_limit = 10_000
+    call = _delivered(service)
+    verify_call(call, call.code, now=T0)
+    simulator.set_outcome("+989121234568", "unreachable")
+    start_call(service, "+989121234568", now=T0)
+    run_once(now=T0)
+    assert call.cost == 500
+    assert balance(service)["service_balance"] == -500
+    assert db.session.query(LedgerEntry).count() == 1
+
+
+def test_credit_limit_refuses_new_calls(service):
+    service.price_per_call = 500
+    service.account.credit_limit = 700
+    _delivered(service)
+    err = _error(start_call, service, "+989121234568", now=T0)
+    assert err.code == "insufficient_credit" and err.http_status == 402

@@ -1,0 +1,53 @@
+import pytest
+
+from flashcall.models import Gateway, NumberBlock
+from flashcall.verification import VerificationError, start_call
+from flashcall.verification.codes import choose_caller_number, supports
+
+from .conftest import PHONE, T0
+
+
+def _gateway(*blocks):
+    return Gateway(name="g", kind="simulator", blocks=list(blocks))
+
+
+def test_caller_number_fills_the_block_and_its_tail_is_the_code(ctx):
+    gateway = _gateway(NumberBlock(pattern="+98219100XXXX", active=True))
+    numbers = {choose_caller_number(gateway, 4) for _ in range(50)}
+    assert all(n.startswith("+98219100") and len(n) == 13 for n in numbers)
+    assert len(numbers) > 40  # random, not a counter
+
+
+def test_retry_avoids_the_previous_code(ctx):
+    gateway = _gateway(NumberBlock(pattern="+98219100XXX", active=True))
+    assert all(choose_caller_number(gateway, 3, avoid_code="123")[-3:] != "123" for _ in range(300))
+
+
+def test_explicit_list_blocks(ctx):
+    gateway = _gateway(NumberBlock(numbers="+982191001111\n+982191002222\n", active=True))
+    assert choose_caller_number(gateway, 4, avoid_code="1111") == "+982191002222"
+    with pytest.raises(VerificationError) as err:
+        choose_caller_number(_gateway(NumberBlock(numbers="+982191001111", active=True)), 4, avoid_code="1111")
+    assert err.value.code == "gateway_unavailable"
+
+
+def test_block_too_short_for_the_code_length(ctx):
+    assert supports(NumberBlock(pattern="+98219100XXXX", active=True), 4)
+    assert not supports(NumberBlock(pattern="+98219100XXXX", active=True), 5)
+    assert not supports(NumberBlock(pattern="+9821910XXXXXX", active=False), 4)
+
+
+def test_service_whose_blocks_cannot_give_its_length_is_refused_clearly(ctx, make):
+    gateway = Gateway(name="short", kind="simulator", active=True,
+                      blocks=[NumberBlock(pattern="+98219100XXXX", active=True)])
+    service = make.service(code_length=6)
+    service.gateway = gateway
+    with pytest.raises(VerificationError) as err:
+        start_call(service, PHONE, now=T0)
+    assert err.value.code == "gateway_unavailable" and "6" in err.value.message
+
+
+def test_default_simulator_block_gives_codes_of_every_length(ctx, make):
+    for length in (3, 4, 5, 6):
+        call = start_call(make.service(code_length=length), PHONE, now=T0)
+        assert call.caller_number.startswith("+9821910") and len(call.code) == length and call.code.isdigit()
