@@ -1,0 +1,39 @@
+"""Words for call states, failure reasons and timeline events, as people read them."""
+from ..locale import lazy as _l
+
+STATUS = {
+    "queued": _l("Queued"),
+    "dialing": _l("Dialing"),
+    "ringing": _l("Ringing"),
+    "delivered": _l("Delivered"),
+    "answered": _l("Answered"),
+    "verified": _l("Verified"),
+    "failed": _l("Failed"),
+    "expired": _l("Expired"),
+    "canceled": _l("Canceled"),
+}
+
+REASON = {
+    "busy": _l("The line was busy."),
+    "unreachable": _l("The phone is off or out of reach."),
+    "rejected": _l("The call was rejected."),
+    "gateway_error": _l("The telephony gateway reported an error."),
+    "interrupted": _l("The call was interrupted."),
+    "timeout": _l("The call was not delivered in time."),
+    "attempts": _l("Too many wrong codes were entered."),
+    "answered": _l("The phone picked up; the call was ended at once."),
+}
+
+EVENT = dict(STATUS, verify_failed=_l("Wrong code entered"))
+
+BADGE = {
+    "verified": "success", "delivered": "info", "answered": "warning", "failed": "danger",
+    "expired": "secondary", "canceled": "secondary",
+}
+
+PROGRESS = ("queued", "dialing", "ringing", "delivered")
+
+
+def context():
+    return {"status_labels": STATUS, "reason_labels": REASON, "event_labels": EVENT,
+            "status_badges": BADGE, "progress_steps": PROGRESS}
