@@ -5,6 +5,7 @@ The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is 
 import os
 
 import pytest
+from flask import g, request_started
 from sqlalchemy import text
 
 from flashcall import create_app
@@ -59,6 +60,7 @@ def app(tmp_path, _pg_schema, app_config):
     }
     config.update(app_config)
     app = create_app(config)
+    request_started.connect(_forget_request_caches, app, weak=False)
     with app.app_context():
         if PG_URL:
             _truncate_all()
@@ -71,6 +73,13 @@ def app(tmp_path, _pg_schema, app_config):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+def _forget_request_caches(sender, **extra):
+    """`make` keeps one app context (so one `g`) open for a whole test, and Flask reuses it for
+    each request; drop what Flask-Login and Flask-Babel cache there, as a real request starts clean."""
+    g.pop("_login_user", None)
+    g.pop("_flask_babel", None)
 
 
 @pytest.fixture

@@ -1,0 +1,60 @@
+"""Access keys: shown once, stored as a hash, listed with times, revoked."""
+from datetime import datetime
+
+import pytest
+from sqlalchemy import func, select
+
+from flashcall import provisioning
+from flashcall.extensions import db
+from flashcall.models import AccessKey
+
+
+@pytest.fixture
+def service(make, login):
+    owner = make.account()
+    login(owner)
+    return make.service(owner.account, name="Shop")
+
+
+def test_new_key_is_shown_once_and_works(client, service):
+    response = client.post(f"/services/{service.id}/keys/new", data={"label": "backend"})
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    token = page.split('<code id="new-key"', 1)[1].split(">", 1)[1].split("</code>", 1)[0]
+    public_id, _, secret = token.partition(".")
+    assert provisioning.authenticate_token(token).label == "backend"
+    key = db.session.scalar(select(AccessKey).where(AccessKey.public_id == public_id))
+    assert secret not in key.secret_hash
+    detail = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert public_id in detail and secret not in detail and "backend" in detail
+
+
+def test_several_keys_per_service(client, service):
+    for label in ("web", "mobile", "ops"):
+        client.post(f"/services/{service.id}/keys/new", data={"label": label})
+    assert db.session.scalar(select(func.count(AccessKey.id)).where(AccessKey.service_id == service.id)) == 3
+
+
+def test_empty_label_is_refused(client, service):
+    client.post("/language/en")
+    page = client.post(f"/services/{service.id}/keys/new", data={"label": " "}).get_data(as_text=True)
+    assert "Give the key a label" in page and 'id="new-key"' not in page
+    assert db.session.scalar(select(func.count(AccessKey.id))) == 0
+
+
+def test_revoke_stops_the_key(client, service, make):
+    key, token = make.key(service, label="old")
+    response = client.post(f"/keys/{key.id}/revoke")
+    assert response.status_code == 302 and response.headers["Location"].endswith(f"/services/{service.id}")
+    assert provisioning.authenticate_token(token) is None
+    page = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert "alert" in page and f"/keys/{key.id}/revoke" not in page
+
+
+def test_list_shows_jalali_created_and_last_used(client, service, make):
+    key, _token = make.key(service)
+    key.created_at = datetime(2025, 3, 21, 8, 0)  # 1404/01/01 11:30 in Tehran
+    key.last_used_at = datetime(2025, 3, 22, 8, 0)
+    db.session.commit()
+    page = client.get(f"/services/{service.id}").get_data(as_text=True)
+    assert "۱۴۰۴/۰۱/۰۱ ۱۱:۳۰" in page and "۱۴۰۴/۰۱/۰۲ ۱۱:۳۰" in page
