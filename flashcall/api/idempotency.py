@@ -9,7 +9,7 @@ import time
 from datetime import timedelta
 from functools import wraps
 
-from flask import current_app, g, request
+from flask import current_app, g, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -128,6 +128,8 @@ def _replay(record):
                                           mimetype="application/json")
     response.headers["Idempotent-Replayed"] = "true"
     body = json.loads(record.response_body)
+    if record.response_status == 201:
+        response.headers["Location"] = url_for("api.show_call", call_id=body["id"])
     if record.response_status == 429 and body.get("retry_after") is not None:
         response.headers["Retry-After"] = str(body["retry_after"])
     return response
