@@ -1,14 +1,15 @@
 """Forms for adding a user and changing a user's role."""
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, EmailField, PasswordField, SelectField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Email, Length
 
 from ..locale import lazy as _l
 
 ROLE_CHOICES = [
-    ("owner", _l("Owner (everything)")),
-    ("developer", _l("Developer (services, keys, test page)")),
-    ("viewer", _l("Viewer (reports and balances, read-only)")),
+    SelectChoice("owner", _l("Owner (everything)")),
+    SelectChoice("developer", _l("Developer (services, keys, test page)")),
+    SelectChoice("viewer", _l("Viewer (reports and balances, read-only)")),
 ]
 
 
