@@ -1,0 +1,145 @@
+import json
+from datetime import timedelta
+
+from flashcall.extensions import db
+from flashcall.models import Call, Gateway, SimInboxEntry
+from flashcall.telephony import simulator
+from flashcall.telephony.dispatcher import Dispatcher, run_once
+from flashcall.verification import start_call
+
+from .conftest import PHONE, T0
+
+
+def _kinds(call):
+    db.session.refresh(call)
+    return [e.kind for e in call.events]
+
+
+def _claimed(service, now=T0, status="dialing", lease_left=-1):
+    """A call some dispatcher claimed and then died in `status`; its lease ran out `lease_left` s ago."""
+    call = start_call(service, PHONE, now=now)
+    dead = Dispatcher("dead-worker")
+    dead.claim(now)
+    if status == "ringing":
+        dead._apply(call.id, ("ringing", None, call.gateway_id), now)  # then it dies mid-ring
+    db.session.refresh(call)
+    assert call.status == status
+    call.lease_expires_at = now + timedelta(seconds=lease_left)
+    db.session.commit()
+    return call
+
+
+def test_outcomes_per_number(service):
+    outcomes = {"+989121111111": "busy", "+989122222222": "unreachable", "+989123333333": "answered"}
+    for phone, outcome in outcomes.items():
+        simulator.set_outcome(phone, outcome)
+        start_call(service, phone, now=T0)
+    start_call(service, PHONE, now=T0)
+    run_once(now=T0)
+    got = {c.phone: (c.status, c.failure_reason) for c in db.session.query(Call)}
+    assert got == {"+989121111111": ("failed", "busy"), "+989122222222": ("failed", "unreachable"),
+                   "+989123333333": ("answered", None), PHONE: ("delivered", None)}
+
+
+def test_outcomes_from_gateway_config(service):
+    gateway = db.session.query(Gateway).filter_by(is_default=True).one()
+    gateway.config = json.dumps({"outcomes": {PHONE: "unreachable"}, "default": "answered"})
+    db.session.commit()
+    a = start_call(service, PHONE, now=T0)
+    b = start_call(service, "+989129999999", now=T0)
+    run_once(now=T0)
+    assert (a.status, a.failure_reason, b.status) == ("failed", "unreachable", "answered")
+
+
+def test_virtual_phone_inbox_only_for_calls_that_rang(service):
+    simulator.set_outcome("+989121111111", "busy")
+    rang = start_call(service, PHONE, now=T0)
+    start_call(service, "+989121111111", now=T0)
+    run_once(now=T0)
+    entries = simulator.inbox(PHONE)
+    assert [(e.caller_number, e.call_id) for e in entries] == [(rang.caller_number, rang.id)]
+    assert simulator.inbox("+989121111111") == []
+
+
+def test_sim_inbox_command_newest_first(app, service, runner):
+    first = start_call(service, PHONE, now=T0)
+    run_once(now=T0)
+    second = start_call(service, PHONE, now=T0 + timedelta(minutes=5))
+    run_once(now=T0 + timedelta(minutes=5))
+    db.session.commit()
+    result = runner.invoke(args=["sim", "inbox", "۰۹۱۲ ۱۲۳ ۴۵۶۷"])
+    lines = result.output.strip().splitlines()
+    assert result.exit_code == 0 and len(lines) == 2
+    assert lines[0].startswith(second.caller_number) and lines[1].startswith(first.caller_number)
+    assert runner.invoke(args=["sim", "inbox", "not-a-phone"]).exit_code != 0
+
+
+def test_dispatcher_once_command(app, service, runner):
+    call = start_call(service, PHONE)
+    db.session.commit()
+    assert runner.invoke(args=["dispatcher", "--once", "--worker-id", "cli"]).exit_code == 0
+    assert _kinds(call)[-1] == "delivered"
+
+
+def test_live_lease_is_left_alone(service):
+    call = _claimed(service, status="dialing", lease_left=+20)
+    run_once(now=T0)
+    assert call.status == "dialing" and call.lease_owner == "dead-worker"
+
+
+def test_crashed_while_dialing_fails_as_interrupted_and_is_never_redialed(service):
+    call = _claimed(service, status="dialing")
+    run_once(now=T0)
+    assert (call.status, call.failure_reason, call.lease_owner) == ("failed", "interrupted", None)
+    assert _kinds(call).count("dialing") == 1
+    assert db.session.query(SimInboxEntry).count() == 0
+
+
+def test_crashed_while_ringing_is_delivered(service):
+    call = _claimed(service, status="ringing")
+    run_once(now=T0)
+    assert call.status == "delivered" and _kinds(call) == ["queued", "dialing", "ringing", "delivered"]
+    assert db.session.query(SimInboxEntry).count() == 1
+
+
+def test_crashed_after_claim_queued_call_is_claimed_again(service):
+    call = start_call(service, PHONE, now=T0)
+    call.lease_owner, call.lease_expires_at = "dead-worker", T0 - timedelta(seconds=1)
+    db.session.commit()
+    run_once(now=T0)
+    assert _kinds(call) == ["queued", "dialing", "ringing", "delivered"]
+
+
+def test_dead_workers_steps_are_void_after_recovery(service):
+    call = start_call(service, PHONE, now=T0)
+    dead = Dispatcher("slow-worker")
+    dead.claim(T0)
+    call.lease_expires_at = T0 - timedelta(seconds=1)
+    db.session.commit()
+    run_once(now=T0)  # recovers: failed(interrupted)
+    dead.apply_due(T0, everything=True)  # the old worker wakes up: nothing happens twice
+    assert _kinds(call) == ["queued", "dialing", "failed"]
+
+
+def test_expiry_without_anyone_polling(service):
+    delivered = start_call(service, PHONE, now=T0)
+    run_once(now=T0)
+    never_dialed = start_call(service, "+989121111111", now=T0)
+    run_once(now=T0 + timedelta(minutes=3))
+    db.session.refresh(delivered)
+    db.session.refresh(never_dialed)
+    assert delivered.status == "expired"
+    assert (never_dialed.status, never_dialed.failure_reason) == ("failed", "timeout")
+
+
+def test_ringing_steps_wait_for_the_simulated_delay(app, service):
+    app.config.update(SIM_RING_DELAY=1.0, SIM_RING_SECONDS=2.0)
+    call = start_call(service, PHONE, now=T0)
+    worker = Dispatcher("w")
+    worker.claim(T0)
+    worker.apply_due(T0 + timedelta(seconds=0.5))
+    assert _kinds(call)[-1] == "dialing"
+    worker.apply_due(T0 + timedelta(seconds=1))
+    assert _kinds(call)[-1] == "ringing"
+    worker.apply_due(T0 + timedelta(seconds=3))
+    assert _kinds(call)[-1] == "delivered" and call.ended_at == T0 + timedelta(seconds=3)

@@ -1,0 +1,56 @@
+"""Limits hold when many threads (each its own connection) race for one number."""
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from flashcall.extensions import db
+from flashcall.models import Call, Service
+from flashcall.telephony.dispatcher import run_once
+from flashcall.verification import VerificationError, find_call, start_call, verify_call
+
+from .conftest import PHONE
+
+THREADS = 12
+
+
+def _race(app, fn, n=THREADS):
+    barrier = threading.Barrier(n)
+
+    def one(_):
+        with app.test_request_context("/api/v1/race"):
+            barrier.wait()
+            try:
+                fn()
+                return "ok"
+            except VerificationError as exc:
+                return exc.code
+            finally:
+                db.session.remove()
+    with ThreadPoolExecutor(n) as pool:
+        return list(pool.map(one, range(n)))
+
+
+def test_concurrent_starts_for_one_number_accept_exactly_one(app, service):
+    service_id = service.id
+    db.session.commit()
+    results = _race(app, lambda: start_call(db.session.get(Service, service_id), PHONE))
+    assert results.count("ok") == 1
+    assert set(results) == {"ok", "interval_limit"}
+    db.session.expire_all()
+    assert db.session.query(Call).filter_by(phone=PHONE).count() == 1
+
+
+def test_concurrent_wrong_guesses_never_exceed_max_attempts(app, service):
+    call = start_call(service, PHONE)
+    run_once()
+    call_id, service_id = call.id, service.id
+    wrong = "0000" if call.code != "0000" else "1111"
+    db.session.commit()  # end our read: on SQLite every transaction holds the write lock
+
+    def guess():
+        verify_call(find_call(db.session.get(Service, service_id), call_id), wrong)
+    results = _race(app, guess)
+    assert results.count("invalid_code") == 3
+    assert results.count("attempts_exhausted") == THREADS - 3
+    db.session.expire_all()
+    call = db.session.get(Call, call_id)
+    assert call.attempts == 3 and call.status == "failed"
