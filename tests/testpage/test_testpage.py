@@ -216,3 +216,21 @@ def test_without_htmx_the_forms_post_redirect_get(app, client, developer):
     assert response.status_code == 302 and "call_id=" in response.location
     page = client.get(response.location).get_data(as_text=True)
     assert 'id="call-card"' in page
+
+
+@pytest.mark.parametrize("outcome", ["busy", "unreachable", "rejected", "gateway_error"])
+def test_a_failed_call_says_why_and_offers_a_retry(app, client, developer, outcome):
+    from flashcall.telephony import simulator
+    from flashcall.testpage.labels import REASON
+    simulator.set_outcome(E164, outcome)
+    try:
+        start(client, developer)
+        run_once()
+    finally:
+        simulator.reset()
+    call = only_call(app)
+    html = poll(client, call, seen="queued.0").get_data(as_text=True)
+    with app.test_request_context():
+        reason = str(escape(REASON[outcome]))
+    assert 'data-status="failed"' in html and reason in html and 'id="retry-button"' in html
+    assert "hx-trigger" not in html

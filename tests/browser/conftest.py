@@ -1,0 +1,110 @@
+"""A real browser against a live server: the app on a local port, a dispatcher thread, Debian's chromium."""
+import os
+import threading
+from pathlib import Path
+
+import pytest
+from werkzeug.serving import make_server
+
+from flashcall import create_app, provisioning
+from flashcall.extensions import db
+from flashcall.telephony import dispatcher
+
+from ..conftest import PG_URL, _pg_url, _truncate_all
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ROOT = Path(__file__).resolve().parents[2]
+ADMIN = ("admin@example.com", "browser-pass-42")
+
+
+class LiveServer:
+    def __init__(self, app, url):
+        self.app = app
+        self.url = url
+
+    def __call__(self, path):
+        return self.url + path
+
+
+def _live_config(tmp_path):
+    return {
+        "SECRET_KEY": "browser-test",
+        "SQLALCHEMY_DATABASE_URI": _pg_url(PG_URL) if PG_URL else f"sqlite:///{tmp_path / 'live.db'}",
+        "WTF_CSRF_ENABLED": True,  # the browser posts real tokens
+        "SIM_RING_DELAY": 0.5,
+        "SIM_RING_SECONDS": 0.5,
+        "RATELIMIT_STORAGE_URI": "memory://",
+    }
+
+
+def _prepare_database(app):
+    with app.app_context():
+        db.create_all()
+        if PG_URL:
+            _truncate_all()
+        provisioning.ensure_default_gateway()
+        provisioning.create_account("Browser Co", *ADMIN, operator=True)
+        db.session.commit()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """The app served on a free port by a threaded server, with a dispatcher thread placing calls."""
+    app = create_app(_live_config(tmp_path))
+    _prepare_database(app)
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    web = threading.Thread(target=server.serve_forever, daemon=True, name="live-web")
+    stop = threading.Event()
+    dialer = threading.Thread(target=dispatcher.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
+                              daemon=True, name="live-dispatcher")
+    web.start()
+    dialer.start()
+    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    stop.set()
+    server.shutdown()
+    dialer.join(timeout=10)
+    web.join(timeout=10)
+    with app.app_context():
+        db.session.remove()
+        db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not os.path.exists(CHROMIUM):
+        message = f"{CHROMIUM} is missing: install Debian's chromium package (apt-get install chromium)"
+        if os.environ.get("FLASHCALL_REQUIRE_ALL") == "1":
+            pytest.fail(message)
+        pytest.skip(message)
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+@pytest.fixture
+def screenshot(page, request, capsys):
+    """screenshot('step') saves a full-page PNG where CI keeps it and prints the path."""
+    folder = Path(os.environ.get("FLASHCALL_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
+    folder.mkdir(parents=True, exist_ok=True)
+    count = iter(range(1, 100))
+
+    def take(step):
+        path = folder / f"{request.node.name}-{next(count):02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        with capsys.disabled():
+            print(f"\nscreenshot: {path}")
+        return path
+    return take
