@@ -91,7 +91,7 @@ def test_balance_shows_service_account_and_limit_in_rial(api):
                                    "credit_limit": response.get_json()["credit_limit"], "unit": "IRR"}
 
 
-def test_using_a_key_records_last_used(api, service, call_row):
+def test_using_a_key_records_last_used(api, service):
     from flashcall.models import AccessKey
     api.get("/balance")
     db.session.expire_all()
