@@ -93,6 +93,7 @@ def deliver_due(limit=50, now=None):
         return 0
     timeout = current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", TIMEOUT_SECONDS)
     prepared = [_request(d) for d in deliveries]
+    db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting on receivers
     with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(deliveries))) as pool:
         outcomes = list(pool.map(lambda p: _send(p, timeout), prepared))
     for delivery, (code, error) in zip(deliveries, outcomes):
