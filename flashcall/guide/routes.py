@@ -45,6 +45,6 @@ def index():
         events=EVENTS,
         signing=signing,
         backoff=sender.BACKOFF_SECONDS,
-        timeout=sender.TIMEOUT_SECONDS,
+        timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", sender.TIMEOUT_SECONDS),
         rate_limit=current_app.config.get("API_RATE_LIMIT_PER_KEY"),
     )
