@@ -50,8 +50,10 @@ def money(rial):
     if rial is None:
         return ""
     if current_app.config.get("MONEY_UNIT") == "rial":
-        return f"{number(rial)} {_('Rial')}"
-    return f"{number(rial // 10 if rial >= 0 else -((-rial) // 10))} {_('Toman')}"
+        amount, unit = rial, _("Rial")
+    else:
+        amount, unit = (rial // 10 if rial >= 0 else -((-rial) // 10)), _("Toman")
+    return f"{number(amount)} {unit}"
 
 
 def register(app):
