@@ -59,7 +59,6 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds or current_app.config["DISPATCH_LEASE_SECONDS"])
         self._steps = []  # heap of (due, seq, call_id, step)
         self._seq = itertools.count()
-        self._drivers = {}
 
     @property
     def pending(self):
@@ -76,32 +75,32 @@ class Dispatcher:
                 Call.status == "queued", Call.expires_at > now,
                 or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
                 .order_by(Call.created_at).limit(limit))
-            calls = db.session.scalars(stmt).all()
-            for call in calls:
+            placed = []
+            for call in db.session.scalars(stmt).all():
                 call.lease_owner = self.worker_id
                 call.lease_expires_at = now + self.lease
                 transition(call, "dialing", now)
-            return calls
-        calls = _finish(work)
-        for call in calls:
-            log.info("call %s dialing", call.id)
-            self._place(call, now)
-        return len(calls)
+                placed.append((call.id, call.gateway_id, self._plan(call)))
+                log.info("call %s dialing", call.id)
+            return placed
+        placed = _finish(work)  # nothing is read after the commit: no transaction stays open
+        for call_id, gateway_id, plan in placed:
+            for after, status, reason in plan:
+                due = now + timedelta(seconds=after)
+                heapq.heappush(self._steps, (due, next(self._seq), call_id, (status, reason, gateway_id)))
+        return len(placed)
 
-    def _driver(self, gateway_id):
-        if gateway_id not in self._drivers:
-            self._drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
-        return self._drivers[gateway_id]
+    @staticmethod
+    def _driver(gateway_id):
+        """A fresh driver each time, so operators' changes to the gateway apply at once."""
+        return driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
 
-    def _place(self, call, now):
+    def _plan(self, call):
         try:
-            plan = self._driver(call.gateway_id).place(call)
+            return self._driver(call.gateway_id).place(call)
         except Exception:  # a broken gateway fails the call; it never stays stuck in dialing
             log.exception("call %s: gateway error", call.id)
-            plan = [(0, "failed", "gateway_error")]
-        for after, status, reason in plan:
-            due = now + timedelta(seconds=after)
-            heapq.heappush(self._steps, (due, next(self._seq), call.id, (status, reason, call.gateway_id)))
+            return [(0, "failed", "gateway_error")]
 
     # -- applying the gateway's steps ------------------------------------------------------
     def apply_due(self, now, everything=False):
@@ -237,6 +236,7 @@ def run(app, worker_id=None, stop=None):
                 log.exception("dispatcher pass failed")
                 db.session.rollback()
                 stop.wait(1.0)
+            db.session.close()  # on SQLite an open transaction would hold the write lock
             stop.wait(_wait(dispatcher, poll))
         _drain(dispatcher, app.config["DISPATCH_LEASE_SECONDS"])
         log.info("dispatcher %s stopped", dispatcher.worker_id)
@@ -255,4 +255,5 @@ def _drain(dispatcher, limit_seconds):
     deadline = time.monotonic() + max(1.0, limit_seconds - 1.0)
     while dispatcher.pending and time.monotonic() < deadline:
         dispatcher.apply_due(utcnow())
+        db.session.close()
         time.sleep(_wait(dispatcher, 0.05))
