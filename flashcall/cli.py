@@ -105,10 +105,5 @@ def key_create(service_id, label):
 def register(app):
     for group in (admin_cli, service_cli, key_cli, account_cli):
         app.cli.add_command(group)
-    from importlib import import_module
-    for name in ("telephony.commands",):  # feature commands: dispatcher, sim inbox
-        try:
-            import_module(f"flashcall.{name}").register(app)
-        except ModuleNotFoundError as exc:
-            if exc.name != f"flashcall.{name}":
-                raise
+    from .telephony import commands as telephony_commands  # dispatcher, sim inbox
+    telephony_commands.register(app)
