@@ -6,7 +6,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: install install-dev translations catalog migrate run dev test bench clean
+.PHONY: install install-dev translations catalog-update migrate run dev test bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -24,12 +24,8 @@ install-dev: $(VENV)/.installed-dev
 translations: install
 	$(VENV)/bin/pybabel compile -d translations >/dev/null
 
-# Extract every string and fail when the catalogs miss one (run by `make test`).
-catalog: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy -o $(VENV)/messages.pot . >/dev/null
-	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d translations --check
-
-# Refresh the catalogs after adding strings, then translate the new entries in translations/fa.
+# Refresh the catalogs after adding strings, then translate the new entries in translations/fa
+# (tests/test_catalog.py fails while a string is unextracted or untranslated).
 catalog-update: install
 	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy -o $(VENV)/messages.pot . >/dev/null
 	$(VENV)/bin/pybabel update -i $(VENV)/messages.pot -d translations --no-fuzzy-matching
@@ -51,7 +47,7 @@ dev: translations migrate
 	$(FLASK) dispatcher & \
 	$(FLASK) run --debug --port $(PORT)
 
-test: install-dev translations catalog
+test: install-dev translations
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: install-dev translations
