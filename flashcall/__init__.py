@@ -11,6 +11,7 @@ def create_app(config=None):
     app.config.update(config_module.load(config))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = config_module._secret_key()
+    app.json.ensure_ascii = False  # Persian messages readable as UTF-8 in API answers
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
