@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
+from sqlalchemy.orm import joinedload, selectinload
 
 from .. import billing
 from ..clock import utcnow
@@ -19,7 +20,9 @@ VERIFIABLE = ("ringing",) + CODE_LIVE
 
 
 def _gateway(service):
-    gateway = service.gateway or db.session.scalar(select(Gateway).where(Gateway.is_default.is_(True)))
+    """The service's gateway (else the default one), read with its number blocks in one go."""
+    where = Gateway.id == service.gateway_id if service.gateway_id is not None else Gateway.is_default.is_(True)
+    gateway = db.session.scalars(select(Gateway).where(where).options(joinedload(Gateway.blocks))).unique().first()
     if gateway is None or not gateway.active:
         raise VerificationError("gateway_unavailable")
     return gateway
@@ -36,7 +39,8 @@ def _new_call(service, phone, gateway, key, source, now, retry_of=None):
                 caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
                 gateway_id=gateway.id, created_at=now, status="queued",
                 expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
-                retry_of=retry_of.id if retry_of is not None else None)
+                retry_of=retry_of.id if retry_of is not None else None,
+                events=[])  # a new call has no events: appending must not load them
     db.session.add(call)
     db.session.flush()
     record(call, "queued", now)
@@ -44,13 +48,22 @@ def _new_call(service, phone, gateway, key, source, now, retry_of=None):
 
 
 def _commit_or_rollback(work):
-    """Run work() as one transaction: committed on success, rolled back on any error."""
+    """Run work() as one transaction: committed on success, rolled back on any error.
+
+    The objects keep what was just written (no expiry on this commit), so answering with them
+    does not read back the rows this transaction wrote.
+    """
+    session = db.session()
     try:
         result = work()
-        db.session.commit()
+        expire, session.expire_on_commit = session.expire_on_commit, False
+        try:
+            session.commit()
+        finally:
+            session.expire_on_commit = expire
         return result
     except BaseException:
-        db.session.rollback()
+        session.rollback()
         raise
 
 
@@ -64,16 +77,17 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
         codes.usable_blocks(gateway, service.code_length)
         limits.lock_number(service.id, phone)
         at = now or utcnow()  # read after the lock so a waiter sees its own moment
-        limits.check_interval(service, phone, at)
-        limits.check_daily(service, phone, at)
+        limits.check_limits(service, phone, at)
         billing.check_credit(service)
         return _new_call(service, phone, gateway, key, source, at)
     return _commit_or_rollback(work)
 
 
 def _locked(call):
-    """The call re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers)."""
-    stmt = select(Call).where(Call.id == call.id).with_for_update().execution_options(populate_existing=True)
+    """The call re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers),
+    with its events (a transition appends to them)."""
+    stmt = (select(Call).where(Call.id == call.id).with_for_update().options(selectinload(Call.events))
+            .execution_options(populate_existing=True))
     return db.session.scalar(stmt)
 
 

@@ -20,19 +20,39 @@ def lock_number(service_id, phone):
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(select(NumberLock.phone).limit(0))  # opens the (immediate) transaction
         return
-    db.session.execute(pg_insert(NumberLock).values(service_id=service_id, phone=phone)
-                       .on_conflict_do_nothing())
-    db.session.execute(select(NumberLock.phone).where(
-        NumberLock.service_id == service_id, NumberLock.phone == phone).with_for_update())
+    # One statement: the upsert's DO UPDATE row-locks the (new or existing) row like FOR UPDATE.
+    stmt = pg_insert(NumberLock).values(service_id=service_id, phone=phone)
+    db.session.execute(stmt.on_conflict_do_update(
+        index_elements=[NumberLock.service_id, NumberLock.phone], set_={"phone": stmt.excluded.phone}))
 
 
 def _seconds(delta):
     return max(1, math.ceil(delta.total_seconds()))
 
 
+def _last_and_today(service, phone, now):
+    """(latest created_at, calls since the Tehran day start) for the number, in one query."""
+    row = db.session.execute(select(
+        func.max(Call.created_at),
+        func.count(Call.id).filter(Call.created_at >= tehran_day_start(now)))
+        .where(Call.service_id == service.id, Call.phone == phone)).one()
+    return row[0], row[1]
+
+
+def check_limits(service, phone, now):
+    """check_interval then check_daily, with one query."""
+    last, count = _last_and_today(service, phone, now)
+    _interval(service, last, now)
+    _daily(service, count, now)
+
+
 def check_interval(service, phone, now):
     last = db.session.scalar(select(func.max(Call.created_at)).where(
         Call.service_id == service.id, Call.phone == phone))
+    _interval(service, last, now)
+
+
+def _interval(service, last, now):
     if last is None or service.min_interval_seconds <= 0:
         return
     next_allowed = last + timedelta(seconds=service.min_interval_seconds)
@@ -44,6 +64,11 @@ def check_daily(service, phone, now):
     day_start = tehran_day_start(now)
     count = db.session.scalar(select(func.count(Call.id)).where(
         Call.service_id == service.id, Call.phone == phone, Call.created_at >= day_start))
+    _daily(service, count, now)
+
+
+def _daily(service, count, now):
+    day_start = tehran_day_start(now)
     if count >= service.daily_limit:
         next_day = tehran_day_start(day_start + timedelta(hours=30))
         raise VerificationError("daily_limit", retry_after=_seconds(next_day - now))
