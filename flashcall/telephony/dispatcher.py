@@ -11,6 +11,7 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
+from sqlalchemy.orm import selectinload
 
 from ..clock import utcnow
 from ..extensions import db
@@ -59,6 +60,7 @@ class Dispatcher:
         self.lease = timedelta(seconds=lease_seconds or current_app.config["DISPATCH_LEASE_SECONDS"])
         self._steps = []  # heap of (due, seq, call_id, step)
         self._seq = itertools.count()
+        self._drivers = None  # gateway id -> driver, during a batch's transaction
 
     @property
     def pending(self):
@@ -76,24 +78,38 @@ class Dispatcher:
                 or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
                 .order_by(Call.created_at).limit(limit))
             placed = []
-            for call in db.session.scalars(stmt).all():
+            for call in db.session.scalars(stmt.options(selectinload(Call.events))).all():
                 call.lease_owner = self.worker_id
                 call.lease_expires_at = now + self.lease
-                transition(call, "dialing", now)
+                transition(call, "dialing", now, flush=False)  # one flush for the batch, at commit
                 placed.append((call.id, call.gateway_id, self._plan(call)))
                 log.info("call %s dialing", call.id)
             return placed
-        placed = _finish(work)  # nothing is read after the commit: no transaction stays open
+        placed = self._batched(work)  # nothing is read after the commit: no transaction stays open
         for call_id, gateway_id, plan in placed:
             for after, status, reason in plan:
                 due = now + timedelta(seconds=after)
                 heapq.heappush(self._steps, (due, next(self._seq), call_id, (status, reason, gateway_id)))
         return len(placed)
 
-    @staticmethod
-    def _driver(gateway_id):
-        """A fresh driver each time, so operators' changes to the gateway apply at once."""
-        return driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
+    def _driver(self, gateway_id):
+        """A fresh driver for each transaction, so operators' changes to the gateway apply at once
+        (one per gateway within a batch's transaction: its row is read once there)."""
+        if self._drivers is None:
+            return driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
+        if gateway_id not in self._drivers:
+            self._drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
+        return self._drivers[gateway_id]
+
+    def _batched(self, work):
+        """work() in one transaction, reading each gateway (driver) once."""
+        def batch():
+            self._drivers = {}
+            try:
+                return work()
+            finally:
+                self._drivers = None
+        return _finish(batch)
 
     def _plan(self, call):
         try:
@@ -104,14 +120,65 @@ class Dispatcher:
 
     # -- applying the gateway's steps ------------------------------------------------------
     def apply_due(self, now, everything=False):
-        """Apply every step due by `now` (or all of them, for run_once). Returns how many."""
-        done = 0
+        """Apply every step due by `now` (or all of them, for run_once). Returns how many.
+
+        The due steps are applied in one transaction, in due order, with the same checks as
+        one by one (_apply); if that transaction fails they are applied one by one."""
+        batch = []
         while self._steps and (everything or self._steps[0][0] <= now):
-            due, _seq, call_id, step = heapq.heappop(self._steps)
-            if not self._apply(call_id, step, max(due, now) if not everything else due):
+            due, seq, call_id, step = heapq.heappop(self._steps)
+            batch.append((due, seq, call_id, step, max(due, now) if not everything else due))
+        if not batch:
+            return 0
+        if len(batch) == 1:
+            return self._apply_one_by_one(batch)
+        try:
+            results = self._batched(lambda: self._apply_batch(batch))
+        except Exception:
+            log.exception("applying %d steps in one transaction failed; applying them one by one", len(batch))
+            return self._apply_one_by_one(batch)
+        done = 0
+        for call_id, (status, reason, _gateway_id), applied in results:
+            done += 1
+            if applied:
+                log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
+            else:
                 self._drop(call_id)
+        return done
+
+    def _apply_one_by_one(self, batch):
+        done, void = 0, set()
+        for index, (_due, _seq, call_id, step, at) in enumerate(batch):
+            if call_id in void:
+                continue  # dropped with its call's plan
+            try:
+                applied = self._apply(call_id, step, at)
+            except BaseException:
+                for item in batch[index + 1:]:  # not attempted: they stay planned
+                    if item[2] not in void:
+                        heapq.heappush(self._steps, item[:4])
+                raise
+            if not applied:
+                self._drop(call_id)
+                void.add(call_id)
             done += 1
         return done
+
+    def _apply_batch(self, batch):
+        """[(call_id, step, applied)] for the batch's steps, skipping those of calls whose plan became void."""
+        ids = sorted({item[2] for item in batch})
+        calls = {call.id: call for call in db.session.scalars(
+            select(Call).where(Call.id.in_(ids)).order_by(Call.id).with_for_update()
+            .options(selectinload(Call.events)).execution_options(populate_existing=True))}
+        results, void = [], set()
+        for _due, _seq, call_id, step, at in batch:
+            if call_id in void:
+                continue
+            applied = self._step(calls.get(call_id), step, at, flush=False)
+            if not applied:
+                void.add(call_id)
+            results.append((call_id, step, applied))
+        return results
 
     def _drop(self, call_id):
         self._steps = [item for item in self._steps if item[2] != call_id]
@@ -123,18 +190,23 @@ class Dispatcher:
         def work():
             call = db.session.scalar(select(Call).where(Call.id == call_id).with_for_update()
                                      .execution_options(populate_existing=True))
-            if call is None or call.lease_owner != self.worker_id or not can_transition(call, status):
-                return False  # canceled, expired or recovered meanwhile: our plan is void
-            if status == "ringing":
-                self._driver(gateway_id).on_ringing(call, at)
-            transition(call, status, at, reason)
-            if status != "ringing":
-                _clear_lease(call)
-            return True
+            return self._step(call, step, at)
         applied = _finish(work)
         if applied:
             log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
         return applied
+
+    def _step(self, call, step, at, flush=True):
+        """Apply one step to the locked call; False when its plan is void. Does not commit."""
+        status, reason, gateway_id = step
+        if call is None or call.lease_owner != self.worker_id or not can_transition(call, status):
+            return False  # canceled, expired or recovered meanwhile: our plan is void
+        if status == "ringing":
+            self._driver(gateway_id).on_ringing(call, at)
+        transition(call, status, at, reason, flush=flush)
+        if status != "ringing":
+            _clear_lease(call)
+        return True
 
     # -- recovery and expiry ---------------------------------------------------------------
     def maintain(self, now):

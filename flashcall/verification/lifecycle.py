@@ -32,8 +32,10 @@ def record(call, kind, now, detail=None):
     return event
 
 
-def transition(call, status, now, reason=None):
-    """Move the call to `status`: timestamp, event, webhook, charge. Does not commit."""
+def transition(call, status, now, reason=None, flush=True):
+    """Move the call to `status`: timestamp, event, webhook, charge. Does not commit.
+
+    flush=False leaves the writes to the next flush (a caller changing many calls at once)."""
     if not can_transition(call, status):
         raise TransitionError(f"call {call.id}: {call.status} -> {status}")
     call.status = status
@@ -47,5 +49,6 @@ def transition(call, status, now, reason=None):
         billing.charge(call, now)
     record(call, status, now, reason)
     outbox.enqueue(call, status)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return call
