@@ -4,14 +4,14 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload
 
 from .. import billing
 from ..clock import utcnow
 from ..digits import to_latin
 from ..extensions import db
 from ..models import Call, Gateway
-from ..models.call import CODE_LIVE, PENDING
+from ..models.call import CODE_LIVE, PENDING, new_call_id
 from . import codes, limits, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
@@ -35,14 +35,13 @@ def _check_service(service):
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
-    call = Call(service=service, key=key, phone=phone, code_length=service.code_length, source=source,
-                caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
+    call = Call(id=new_call_id(), service=service, key=key, phone=phone, code_length=service.code_length,
+                source=source, caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
                 gateway_id=gateway.id, created_at=now, status="queued",
                 expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
                 retry_of=retry_of.id if retry_of is not None else None,
                 events=[])  # a new call has no events: appending must not load them
-    db.session.add(call)
-    db.session.flush()
+    db.session.add(call)  # its id is set here, so the call and its event are written in one flush
     record(call, "queued", now)
     return call
 
@@ -86,9 +85,9 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
 def _locked(call):
     """The call re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers),
     with its events (a transition appends to them)."""
-    stmt = (select(Call).where(Call.id == call.id).with_for_update().options(selectinload(Call.events))
+    stmt = (select(Call).where(Call.id == call.id).with_for_update(of=Call).options(joinedload(Call.events))
             .execution_options(populate_existing=True))
-    return db.session.scalar(stmt)
+    return db.session.scalars(stmt).unique().first()
 
 
 def expire_if_due(call, now):
