@@ -9,6 +9,8 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import DeclarativeBase
 
+from . import rate_limit_storage  # noqa: F401  (registers the thread-safe memory:// storage)
+
 
 class Base(DeclarativeBase):
     pass
