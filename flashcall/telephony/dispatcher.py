@@ -15,6 +15,7 @@ from sqlalchemy.orm import selectinload
 
 from ..clock import utcnow
 from ..extensions import db
+from ..transactions import commit_or_rollback
 from ..models import Call, Gateway
 from ..verification.lifecycle import can_transition, transition
 from .gateways import driver_for
@@ -36,15 +37,6 @@ def _locking(stmt):
     """Rows other dispatchers hold are skipped on PostgreSQL; SQLite serialises writers anyway."""
     return stmt.with_for_update(skip_locked=True) if _is_postgres() else stmt
 
-
-def _finish(work):
-    try:
-        result = work()
-        db.session.commit()
-        return result
-    except BaseException:
-        db.session.rollback()
-        raise
 
 
 def _clear_lease(call):
@@ -81,7 +73,8 @@ class Dispatcher:
             for call in db.session.scalars(stmt.options(selectinload(Call.events))).all():
                 call.lease_owner = self.worker_id
                 call.lease_expires_at = now + self.lease
-                transition(call, "dialing", now, flush=False)  # one flush for the batch, at commit
+                # A call committed after `now` was read is stamped at its own creation, never before it.
+                transition(call, "dialing", max(now, call.created_at), flush=False)  # one flush, at commit
                 placed.append((call.id, call.gateway_id, self._plan(call)))
                 log.info("call %s dialing", call.id)
             return placed
@@ -109,7 +102,7 @@ class Dispatcher:
                 return work()
             finally:
                 self._drivers = None
-        return _finish(batch)
+        return commit_or_rollback(batch)
 
     def _plan(self, call):
         try:
@@ -191,7 +184,7 @@ class Dispatcher:
             call = db.session.scalar(select(Call).where(Call.id == call_id).with_for_update()
                                      .execution_options(populate_existing=True))
             return self._step(call, step, at)
-        applied = _finish(work)
+        applied = commit_or_rollback(work)
         if applied:
             log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
         return applied
@@ -228,7 +221,7 @@ def recover_expired_leases(now):
             _clear_lease(call)
             log.warning("call %s recovered from an expired lease: %s", call.id, call.status)
         return len(calls)
-    return _finish(work)
+    return commit_or_rollback(work)
 
 
 def expire_due(now):
@@ -245,7 +238,7 @@ def expire_due(now):
             _clear_lease(call)
             log.info("call %s %s", call.id, call.status)
         return len(calls)
-    return _finish(work)
+    return commit_or_rollback(work)
 
 
 def deliver_webhooks():

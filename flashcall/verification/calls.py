@@ -10,6 +10,7 @@ from .. import billing
 from ..clock import utcnow
 from ..digits import to_latin
 from ..extensions import db
+from ..transactions import commit_or_rollback
 from ..models import Call, Gateway
 from ..models.call import CODE_LIVE, PENDING, new_call_id
 from . import codes, limits, phones
@@ -46,26 +47,6 @@ def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     return call
 
 
-def _commit_or_rollback(work):
-    """Run work() as one transaction: committed on success, rolled back on any error.
-
-    The objects keep what was just written (no expiry on this commit), so answering with them
-    does not read back the rows this transaction wrote.
-    """
-    session = db.session()
-    try:
-        result = work()
-        expire, session.expire_on_commit = session.expire_on_commit, False
-        try:
-            session.commit()
-        finally:
-            session.expire_on_commit = expire
-        return result
-    except BaseException:
-        session.rollback()
-        raise
-
-
 def start_call(service, phone_raw, *, key=None, source="api", now=None):
     """Queue a call to the phone; the dispatcher places it. Commits; raises VerificationError."""
     phone = phones.allowed_phone(service, phone_raw)
@@ -79,7 +60,7 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
         limits.check_limits(service, phone, at)
         billing.check_credit(service)
         return _new_call(service, phone, gateway, key, source, at)
-    return _commit_or_rollback(work)
+    return commit_or_rollback(work, keep_loaded=True)
 
 
 def _locked(call):
@@ -120,7 +101,7 @@ def find_call(service, call_id):
             locked = _locked(call)
             expire_if_due(locked, now)
             return locked
-        call = _commit_or_rollback(work)
+        call = commit_or_rollback(work, keep_loaded=True)
     return call
 
 
@@ -169,7 +150,7 @@ def verify_call(call, code_raw, now=None):
             refusal = _evaluate(locked, code, at)
         outcome["error"] = refusal
         return locked
-    locked = _commit_or_rollback(work)
+    locked = commit_or_rollback(work, keep_loaded=True)
     if outcome["error"] is not None:
         raise outcome["error"]
     return locked
@@ -207,7 +188,7 @@ def retry_call(call, *, key=None, source=None, now=None):
         limits.check_daily(service, old.phone, at)
         billing.check_credit(service)
         return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
-    return _commit_or_rollback(work)
+    return commit_or_rollback(work, keep_loaded=True)
 
 
 def cancel_call(call, now=None):
@@ -218,4 +199,4 @@ def cancel_call(call, now=None):
         if can_transition(locked, "canceled"):
             transition(locked, "canceled", at, "client")
         return locked
-    return _commit_or_rollback(work)
+    return commit_or_rollback(work, keep_loaded=True)
