@@ -58,7 +58,10 @@ class Config:
     # Dispatcher: how often it looks for work, and how long a claim lasts before recovery.
     DISPATCH_POLL_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_POLL", "0.05"))
     DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "30"))
-    DISPATCH_THREADS = int(os.environ.get("FLASHCALL_DISPATCH_THREADS", "8"))
+    # Gateways and their number blocks are re-read at most this often per process.
+    GATEWAY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_GATEWAY_CACHE", "2"))
+    # Calls one dispatcher drives at once (it claims no more until some finish).
+    DISPATCH_MAX_INFLIGHT = int(os.environ.get("FLASHCALL_DISPATCH_MAX_INFLIGHT", "1000"))
     # bench/ only: expose POST /_bench/insert, the one-INSERT baseline.
     BENCH_ENDPOINT = os.environ.get("FLASHCALL_BENCH_ENDPOINT") == "1"
 

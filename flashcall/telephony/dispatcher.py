@@ -281,7 +281,7 @@ def run(app, worker_id=None, stop=None):
     """Run until `stop` is set (SIGTERM): dial as soon as calls are queued, then finish in-flight calls."""
     stop = stop or threading.Event()
     poll = app.config["DISPATCH_POLL_SECONDS"]
-    max_inflight = int(app.config.get("DISPATCH_MAX_INFLIGHT", 1000))
+    max_inflight = app.config["DISPATCH_MAX_INFLIGHT"]
     sender = threading.Thread(target=_webhook_loop, args=(app, stop, poll), daemon=True, name="webhooks")
     sender.start()
     with app.app_context():

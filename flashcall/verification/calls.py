@@ -11,8 +11,9 @@ from ..clock import utcnow
 from ..digits import to_latin
 from ..extensions import db
 from ..transactions import commit_or_rollback
-from ..models import Call, Gateway
+from ..models import Call
 from ..models.call import CODE_LIVE, PENDING, new_call_id
+from ..telephony import routing
 from . import codes, limits, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
@@ -21,9 +22,8 @@ VERIFIABLE = ("ringing",) + CODE_LIVE
 
 
 def _gateway(service):
-    """The service's gateway (else the default one), read with its number blocks in one go."""
-    where = Gateway.id == service.gateway_id if service.gateway_id is not None else Gateway.is_default.is_(True)
-    gateway = db.session.scalars(select(Gateway).where(where).options(joinedload(Gateway.blocks))).unique().first()
+    """The service's gateway (else the default one) with its number blocks."""
+    gateway = routing.gateway_for(service)
     if gateway is None or not gateway.active:
         raise VerificationError("gateway_unavailable")
     return gateway

@@ -24,7 +24,7 @@ def _wait(predicate, timeout):
 def test_killed_dispatcher_calls_are_recovered_once(stack_factory):
     stack = stack_factory(dispatchers=0, env={
         "FLASHCALL_SIM_RING_DELAY": "0.5", "FLASHCALL_SIM_RING_SECONDS": "2",
-        "FLASHCALL_DISPATCH_LEASE": "4", "FLASHCALL_DISPATCH_THREADS": "4"})
+        "FLASHCALL_DISPATCH_LEASE": "4"})
     key = stack.new_key()
     headers = {"Authorization": f"Bearer {key}"}
     ids = []
