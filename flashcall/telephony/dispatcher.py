@@ -19,6 +19,7 @@ from ..transactions import commit_or_rollback
 from ..models import Call, Gateway
 from ..verification.lifecycle import can_transition, transition
 from .gateways import driver_for
+from .wakeup import FALLBACK_POLL_SECONDS, Wakeup
 
 log = logging.getLogger("flashcall.dispatcher")
 MAINTENANCE_SECONDS = 1.0
@@ -286,6 +287,7 @@ def run(app, worker_id=None, stop=None):
     sender.start()
     with app.app_context():
         dispatcher = Dispatcher(worker_id)
+        wake = Wakeup(db.engine, stop)
         log.info("dispatcher %s started", dispatcher.worker_id)
         last_maintenance = 0.0
         while not stop.is_set():
@@ -302,17 +304,18 @@ def run(app, worker_id=None, stop=None):
                 db.session.rollback()
                 stop.wait(1.0)
             db.session.close()  # on SQLite an open transaction would hold the write lock
-            stop.wait(_wait(dispatcher, poll))
+            wake.wait(_wait(dispatcher, FALLBACK_POLL_SECONDS), poll)
         _drain(dispatcher, app.config["DISPATCH_LEASE_SECONDS"])
         log.info("dispatcher %s stopped", dispatcher.worker_id)
     sender.join(timeout=5)
 
 
-def _wait(dispatcher, poll):
+def _wait(dispatcher, longest):
+    """Seconds until the next planned step, at most `longest`."""
     due = dispatcher.next_due()
     if due is None:
-        return poll
-    return max(0.0, min(poll, (due - utcnow()).total_seconds()))
+        return longest
+    return max(0.0, min(longest, (due - utcnow()).total_seconds()))
 
 
 def _drain(dispatcher, limit_seconds):

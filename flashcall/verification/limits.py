@@ -8,6 +8,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from ..clock import tehran_day_start
 from ..extensions import db
 from ..models import Call, NumberLock
+from ..telephony import wakeup
 from .errors import VerificationError
 
 
@@ -15,7 +16,9 @@ def lock_number(service_id, phone):
     """Hold the (service, phone) lock until the transaction ends.
 
     PostgreSQL: an upserted lock row taken FOR UPDATE. SQLite: every transaction already
-    begins with BEGIN IMMEDIATE, which serialises all writers.
+    begins with BEGIN IMMEDIATE, which serialises all writers. Every caller is about to queue
+    a call, so on PostgreSQL the same statement also wakes the dispatchers (the notification
+    is delivered only if this transaction commits).
     """
     if db.session.get_bind().dialect.name != "postgresql":
         db.session.execute(select(NumberLock.phone).limit(0))  # opens the (immediate) transaction
@@ -23,7 +26,8 @@ def lock_number(service_id, phone):
     # One statement: the upsert's DO UPDATE row-locks the (new or existing) row like FOR UPDATE.
     stmt = pg_insert(NumberLock).values(service_id=service_id, phone=phone)
     db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[NumberLock.service_id, NumberLock.phone], set_={"phone": stmt.excluded.phone}))
+        index_elements=[NumberLock.service_id, NumberLock.phone], set_={"phone": stmt.excluded.phone})
+        .returning(wakeup.notification()))
 
 
 def _seconds(delta):

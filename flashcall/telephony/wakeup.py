@@ -1,0 +1,52 @@
+"""Waking dispatchers the moment a call is queued: PostgreSQL LISTEN/NOTIFY; on SQLite they poll.
+
+The engine sends the notification inside the transaction that queues the call (see
+verification.limits.lock_number), so PostgreSQL delivers it only if that transaction commits.
+"""
+import logging
+import threading
+
+import psycopg
+from sqlalchemy import func
+
+log = logging.getLogger("flashcall.dispatcher")
+CHANNEL = "flashcall_dispatch"
+FALLBACK_POLL_SECONDS = 1.0  # while listening, a slow poll only as a safety net
+
+
+def notification():
+    """A SQL expression that notifies the dispatchers when its transaction commits."""
+    return func.pg_notify(CHANNEL, "")
+
+
+class Wakeup:
+    """An event the dispatcher's loop waits on; a listener thread sets it on each notification."""
+
+    def __init__(self, engine, stop):
+        self._event = threading.Event()
+        self._stop = stop
+        self.listening = False
+        if engine.dialect.name == "postgresql":
+            url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
+            threading.Thread(target=self._listen, args=(url,), daemon=True, name="listen").start()
+
+    def wait(self, timeout, poll):
+        """Sleep until notified, or `timeout`; poll at `poll` while not listening."""
+        limit = timeout if self.listening else min(timeout, poll)
+        self._event.wait(limit)
+        self._event.clear()  # cleared before the claim that follows reads the table: nothing is lost
+
+    def _listen(self, url):
+        while not self._stop.is_set():
+            try:
+                with psycopg.connect(url, autocommit=True) as conn:
+                    conn.execute(f"LISTEN {CHANNEL}")
+                    self.listening = True
+                    self._event.set()  # claim what was queued before we listened
+                    while not self._stop.is_set():
+                        for _notice in conn.notifies(timeout=1.0):
+                            self._event.set()
+            except psycopg.Error:
+                log.warning("dispatcher: LISTEN connection lost; polling until it is back", exc_info=True)
+            self.listening = False
+            self._stop.wait(1.0)

@@ -1,0 +1,45 @@
+"""On PostgreSQL, queuing a call wakes the dispatchers at commit (LISTEN/NOTIFY); a refused call doesn't."""
+import threading
+import time
+
+import pytest
+
+from flashcall.extensions import db
+from flashcall.telephony.wakeup import Wakeup
+from flashcall.verification import VerificationError, start_call
+
+
+@pytest.fixture
+def wake(app):
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("LISTEN/NOTIFY is PostgreSQL's; SQLite dispatchers poll (DISPATCH_POLL_SECONDS)")
+    stop = threading.Event()
+    wakeup = Wakeup(db.engine, stop)
+    deadline = time.monotonic() + 10
+    while not wakeup.listening and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert wakeup.listening
+    wakeup.wait(0.5, 0.5)  # swallow the wake-up sent when it started listening
+    yield wakeup
+    stop.set()
+
+
+def _woken(wakeup, within):
+    start = time.monotonic()
+    wakeup.wait(within, within)
+    return time.monotonic() - start < within * 0.9
+
+
+def test_a_queued_call_wakes_the_dispatcher_at_once(app, make, wake):
+    service = make.service()
+    start_call(service, "09121234567")
+    assert _woken(wake, 2.0)
+
+
+def test_a_refused_call_sends_no_wake_up(app, make, wake):
+    service = make.service()
+    start_call(service, "09121234567")
+    wake.wait(1.0, 1.0)
+    with pytest.raises(VerificationError):
+        start_call(service, "09121234567")  # interval_limit: rolled back, so no notification
+    assert not _woken(wake, 1.0)
