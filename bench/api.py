@@ -8,7 +8,7 @@ second process loads, for a fixed number of requests each:
 and prints requests/s, p50/p99 and the ratio to the baseline; then places calls at a fixed
 rate (50/s) and prints the time from API accept (created_at) to gateway dial (dialed_at).
 
-    .venv/bin/python bench/api.py [--requests 1000] [--concurrency 16] [--rate 50] [--seconds 10]
+    .venv/bin/python bench/api.py [--requests 1000] [--concurrency 16] [--rate 50] [--seconds 10] [--rounds 2]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
@@ -119,6 +119,7 @@ def main():
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--rounds", type=int, default=2)
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -128,24 +129,40 @@ def main():
         headers = {"Authorization": f"Bearer {key}"}
         base, n = stack.base_url, args.requests
         print(f"gunicorn 2 workers x 4 threads + 1 dispatcher, PostgreSQL; {n} requests per load, "
-              f"{args.concurrency} concurrent, from a second process", flush=True)
+              f"{args.concurrency} concurrent, from a second process; every load is bracketed by "
+              f"baseline loads and compared with their mean ({args.rounds} rounds)", flush=True)
 
-        warm = [(base + "/_bench/insert", {}) for _ in range(50)]
-        run_load({"requests": warm, "concurrency": args.concurrency})
-        baseline = run_load({"requests": [(base + "/_bench/insert", {}) for _ in range(n)],
+        def baseline():
+            return run_load({"requests": [(base + "/_bench/insert", {}) for _ in range(n)],
                              "concurrency": args.concurrency})
-        base_rps = report("baseline", baseline)
 
-        calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"0912{i:07d}"}) for i in range(n)],
-                          "concurrency": args.concurrency, "headers": headers, "keep": True})
-        report("calls", calls, base_rps)
-        wait_dialed(stack.pg.url, n)
-        with psycopg.connect(stack.pg.url) as conn:
-            rows = conn.execute("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered'").fetchall()
-        verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": caller[-length:]})
-                                        for cid, caller, length in rows[:n]],
-                           "concurrency": args.concurrency, "headers": headers})
-        report("verify", verify, base_rps)
+        def rps(result):
+            return len(result["latencies"]) / result["elapsed"]
+
+        run_load({"requests": [(base + "/_bench/insert", {}) for _ in range(50)], "concurrency": args.concurrency})
+        ratios = {"calls": [], "verify": []}
+        for round_ in range(args.rounds):
+            before = baseline()
+            calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"09{round_ + 12}{i:07d}"})
+                                           for i in range(n)],
+                              "concurrency": args.concurrency, "headers": headers})
+            middle = baseline()
+            wait_dialed(stack.pg.url, n * (round_ + 1))
+            with psycopg.connect(stack.pg.url) as conn:
+                rows = conn.execute("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered'"
+                                    " ORDER BY created_at DESC LIMIT %s", (n,)).fetchall()
+            verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": caller[-length:]})
+                                            for cid, caller, length in rows],
+                               "concurrency": args.concurrency, "headers": headers})
+            after = baseline()
+            print(f"round {round_ + 1}:", flush=True)
+            report("baseline", before)
+            ratios["calls"].append(report("calls", calls, (rps(before) + rps(middle)) / 2) / ((rps(before) + rps(middle)) / 2))
+            report("baseline", middle)
+            ratios["verify"].append(report("verify", verify, (rps(middle) + rps(after)) / 2) / ((rps(middle) + rps(after)) / 2))
+            report("baseline", after)
+        print("ratio to baseline, mean of rounds: " + ", ".join(
+            f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
 
         print(f"\naccept→dial at {args.rate} calls/s for {args.seconds} s:", flush=True)
         with psycopg.connect(stack.pg.url, autocommit=True) as conn:

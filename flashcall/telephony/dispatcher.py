@@ -287,7 +287,7 @@ def run(app, worker_id=None, stop=None):
     sender.start()
     with app.app_context():
         dispatcher = Dispatcher(worker_id)
-        wake = Wakeup(db.engine, stop)
+        wake = Wakeup(db.engine, stop, app.config["DISPATCH_GATHER_SECONDS"])
         log.info("dispatcher %s started", dispatcher.worker_id)
         last_maintenance = 0.0
         while not stop.is_set():
