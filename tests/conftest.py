@@ -29,7 +29,9 @@ def _pg_schema():
         return
     app = create_app({"SQLALCHEMY_DATABASE_URI": _pg_url(PG_URL), "SECRET_KEY": "test"})
     with app.app_context():
-        db.drop_all()
+        with db.engine.begin() as conn:  # whatever an older schema left behind goes too
+            conn.execute(text("DROP SCHEMA public CASCADE"))
+            conn.execute(text("CREATE SCHEMA public"))
         db.create_all()
     yield app
 

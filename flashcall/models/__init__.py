@@ -1,6 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
 from .account import Account, LoginFailure, User
-from .call import Call, CallEvent, NumberLock
+from .call import Call, CallEvent
 from .gateway import Gateway, NumberBlock, SimInboxEntry
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerEntry, Payment
@@ -9,6 +9,6 @@ from .webhook import WebhookDelivery
 
 __all__ = [
     "Account", "User", "LoginFailure", "Service", "AccessKey", "Call", "CallEvent",
-    "NumberLock", "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
+    "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
     "LedgerEntry", "Payment", "WebhookDelivery",
 ]

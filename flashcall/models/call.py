@@ -1,4 +1,4 @@
-"""Calls (one verification attempt each), their event timeline, and per-number lock rows."""
+"""Calls (one verification attempt each) and their event timeline."""
 import uuid
 from datetime import datetime
 
@@ -65,9 +65,3 @@ class CallEvent(db.Model):
     detail: Mapped[str | None] = mapped_column(String(200))
 
     call: Mapped[Call] = relationship(back_populates="events")
-
-
-class NumberLock(db.Model):
-    """One row per (service, phone): locked FOR UPDATE to serialise limit checks on PostgreSQL."""
-    service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), primary_key=True)
-    phone: Mapped[str] = mapped_column(String(20), primary_key=True)

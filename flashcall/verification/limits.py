@@ -2,12 +2,11 @@
 import math
 from datetime import timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import func, literal, select
 
 from ..clock import tehran_day_start
 from ..extensions import db
-from ..models import Call, NumberLock
+from ..models import Call
 from ..telephony import wakeup
 from .errors import VerificationError
 
@@ -15,19 +14,17 @@ from .errors import VerificationError
 def lock_number(service_id, phone):
     """Hold the (service, phone) lock until the transaction ends.
 
-    PostgreSQL: an upserted lock row taken FOR UPDATE. SQLite: every transaction already
-    begins with BEGIN IMMEDIATE, which serialises all writers. Every caller is about to queue
-    a call, so on PostgreSQL the same statement also wakes the dispatchers (the notification
-    is delivered only if this transaction commits).
+    PostgreSQL: a transaction-scoped advisory lock on (service, hash of the phone): no row is
+    written, and two numbers whose hashes collide merely wait for each other. SQLite: every
+    transaction already begins with BEGIN IMMEDIATE, which serialises all writers.
+    Every caller is about to queue a call, so on PostgreSQL the same statement also wakes the
+    dispatchers (the notification is delivered only if this transaction commits).
     """
     if db.session.get_bind().dialect.name != "postgresql":
-        db.session.execute(select(NumberLock.phone).limit(0))  # opens the (immediate) transaction
+        db.session.execute(select(literal(1)))  # opens the (immediate) transaction
         return
-    # One statement: the upsert's DO UPDATE row-locks the (new or existing) row like FOR UPDATE.
-    stmt = pg_insert(NumberLock).values(service_id=service_id, phone=phone)
-    db.session.execute(stmt.on_conflict_do_update(
-        index_elements=[NumberLock.service_id, NumberLock.phone], set_={"phone": stmt.excluded.phone})
-        .returning(wakeup.notification()))
+    db.session.execute(select(func.pg_advisory_xact_lock(service_id, func.hashtext(phone)),
+                              wakeup.notification()))
 
 
 def _seconds(delta):
