@@ -3,10 +3,13 @@
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
 import os
+import threading
+from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
 from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from flashcall import create_app
 from flashcall.extensions import db
@@ -109,3 +112,22 @@ def login(client):
         assert response.status_code == 302, response.get_data(as_text=True)[:2000]
         return response
     return _login
+
+
+@contextmanager
+def served(app):
+    """`app` over real HTTP on a free loopback port (threaded werkzeug server); yields its URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True, name="live-web")
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=10)
+
+
+@pytest.fixture
+def live_url(app):
+    with served(app) as url:
+        yield url

@@ -5,7 +5,6 @@ from datetime import timedelta
 
 import pytest
 import requests
-from werkzeug.serving import make_server
 
 from flashcall.extensions import db
 from flashcall.models import Call, IdempotencyRecord
@@ -102,24 +101,13 @@ def test_an_unusable_key_is_invalid_parameters(api, key):
     assert response.status_code == 400 and response.get_json()["field"] == "Idempotency-Key"
 
 
-@pytest.fixture
-def server(app):
-    """The app served over real HTTP by a threaded werkzeug server."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
-    thread.join(5)
-
-
-def test_concurrent_duplicates_place_one_call_and_get_the_same_answer(server, token):
+def test_concurrent_duplicates_place_one_call_and_get_the_same_answer(live_url, token):
     headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": "same-moment"}
     barrier = threading.Barrier(8)
 
     def one(_):
         barrier.wait()
-        return requests.post(server + "/api/v1/calls", json={"phone": PHONE}, headers=headers, timeout=30)
+        return requests.post(live_url + "/api/v1/calls", json={"phone": PHONE}, headers=headers, timeout=30)
     with ThreadPoolExecutor(8) as pool:
         responses = list(pool.map(one, range(8)))
     for response in responses:

@@ -4,13 +4,12 @@ import threading
 from pathlib import Path
 
 import pytest
-from werkzeug.serving import make_server
 
 from flashcall import create_app, provisioning
 from flashcall.extensions import db
 from flashcall.telephony import dispatcher
 
-from ..conftest import PG_URL, _pg_url, _truncate_all
+from ..conftest import PG_URL, _pg_url, _truncate_all, served
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -54,18 +53,14 @@ def live_server(tmp_path):
     """The app served on a free port by a threaded server, with a dispatcher thread placing calls."""
     app = create_app(_live_config(tmp_path))
     _prepare_database(app)
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    web = threading.Thread(target=server.serve_forever, daemon=True, name="live-web")
     stop = threading.Event()
     dialer = threading.Thread(target=dispatcher.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
                               daemon=True, name="live-dispatcher")
-    web.start()
     dialer.start()
-    yield LiveServer(app, f"http://127.0.0.1:{server.server_port}")
+    with served(app) as url:
+        yield LiveServer(app, url)
     stop.set()
-    server.shutdown()
     dialer.join(timeout=10)
-    web.join(timeout=10)
     with app.app_context():
         db.session.remove()
         db.engine.dispose()

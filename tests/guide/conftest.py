@@ -1,23 +1,12 @@
-"""A live server (werkzeug, in a thread) for running the guide's examples against, and the examples."""
+"""The guide's examples, read from the page as served at the live address (tests/conftest.py's live_url)."""
 import html
 import re
-import threading
 
 import pytest
-from werkzeug.serving import make_server
 
 from tests.conftest import PASSWORD
 
 EXAMPLE = re.compile(r'<code[^>]*data-example="([\w-]+)"[^>]*>(.*?)</code>', re.S)
-
-
-@pytest.fixture
-def live_url(app):
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
 
 
 def examples_from(page):
