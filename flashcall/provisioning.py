@@ -4,6 +4,7 @@ import hmac
 import secrets
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from .clock import utcnow
 from .extensions import db
@@ -84,7 +85,9 @@ def authenticate_key(public_id, secret):
     """The live key matching public id and secret, or None. Touches last_used_at."""
     if not public_id or not secret:
         return None
-    key = db.session.scalar(select(AccessKey).where(AccessKey.public_id == public_id))
+    # The service comes in the same query: every caller goes on to use it.
+    key = db.session.scalar(select(AccessKey).options(joinedload(AccessKey.service))
+                            .where(AccessKey.public_id == public_id))
     if key is None or key.is_revoked or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
         return None
     return key

@@ -1,17 +1,13 @@
 """Access-key authentication for the API: `Authorization: Bearer PUBLICID.SECRET`."""
 from datetime import timedelta
-import hmac
 from functools import wraps
 
 from flask import g, request
 from flask_limiter.util import get_remote_address
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
 
 from ..clock import utcnow
 from ..extensions import db
-from ..models import AccessKey
-from ..provisioning import _hash_secret
+from ..provisioning import authenticate_token
 from ..verification.errors import VerificationError
 
 # last_used_at is shown to the minute; writing it on every request would only add load.
@@ -27,25 +23,13 @@ def key_required(view):
     """Sets g.key and g.service from the bearer key; invalid_key (401) otherwise."""
     @wraps(view)
     def wrapped(*args, **kwargs):
-        key = _authenticate(bearer_token())
+        key = authenticate_token(bearer_token())
         if key is None:
             raise VerificationError("invalid_key")
         _touch(key)
         g.key, g.service = key, key.service
         return view(*args, **kwargs)
     return wrapped
-
-
-def _authenticate(token):
-    """provisioning.authenticate_token, reading the key and its service in one query."""
-    public_id, _, secret = token.partition(".")
-    if not public_id or not secret:
-        return None
-    key = db.session.scalar(select(AccessKey).options(joinedload(AccessKey.service))
-                            .where(AccessKey.public_id == public_id))
-    if key is None or key.is_revoked or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
-        return None
-    return key
 
 
 def _touch(key):

@@ -17,7 +17,9 @@ from ..clock import utcnow
 from ..extensions import db
 from ..transactions import commit_or_rollback
 from ..models import Call, Gateway
+from ..verification.calls import expire_if_due
 from ..verification.lifecycle import can_transition, transition
+from ..webhooks import sender
 from .gateways import driver_for
 from .wakeup import FALLBACK_POLL_SECONDS, Wakeup
 
@@ -89,11 +91,10 @@ class Dispatcher:
     def _driver(self, gateway_id):
         """A fresh driver for each transaction, so operators' changes to the gateway apply at once
         (one per gateway within a batch's transaction: its row is read once there)."""
-        if self._drivers is None:
-            return driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
-        if gateway_id not in self._drivers:
-            self._drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
-        return self._drivers[gateway_id]
+        drivers = self._drivers if self._drivers is not None else {}
+        if gateway_id not in drivers:
+            drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None)
+        return drivers[gateway_id]
 
     def _batched(self, work):
         """work() in one transaction, reading each gateway (driver) once."""
@@ -232,10 +233,7 @@ def expire_due(now):
             Call.status.in_(("queued", "ringing", "delivered", "answered")),
             Call.expires_at <= now).limit(BATCH))).all()
         for call in calls:
-            if call.status == "queued":
-                transition(call, "failed", now, "timeout")
-            else:
-                transition(call, "expired", now)
+            expire_if_due(call, now)  # the engine's rule: live codes expire, undialled calls time out
             _clear_lease(call)
             log.info("call %s %s", call.id, call.status)
         return len(calls)
@@ -243,13 +241,6 @@ def expire_due(now):
 
 
 def deliver_webhooks():
-    """Send due webhooks if the sender module is installed."""
-    try:
-        from ..webhooks import sender
-    except ImportError as exc:
-        if exc.name != "flashcall.webhooks.sender":
-            raise
-        return None
     return sender.deliver_due()
 
 
