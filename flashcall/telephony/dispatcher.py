@@ -11,7 +11,6 @@ from datetime import timedelta
 
 from flask import current_app
 from sqlalchemy import or_, select
-from sqlalchemy.orm import selectinload
 
 from ..clock import utcnow
 from ..extensions import db
@@ -73,7 +72,7 @@ class Dispatcher:
                 or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
                 .order_by(Call.created_at).limit(limit))
             placed = []
-            for call in db.session.scalars(stmt.options(selectinload(Call.events))).all():
+            for call in db.session.scalars(stmt).all():
                 call.lease_owner = self.worker_id
                 call.lease_expires_at = now + self.lease
                 # A call committed after `now` was read is stamped at its own creation, never before it.
@@ -164,7 +163,7 @@ class Dispatcher:
         ids = sorted({item[2] for item in batch})
         calls = {call.id: call for call in db.session.scalars(
             select(Call).where(Call.id.in_(ids)).order_by(Call.id).with_for_update()
-            .options(selectinload(Call.events)).execution_options(populate_existing=True))}
+            .execution_options(populate_existing=True))}
         results, void = [], set()
         for _due, _seq, call_id, step, at in batch:
             if call_id in void:

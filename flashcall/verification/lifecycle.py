@@ -1,4 +1,6 @@
 """The call state machine: allowed transitions, timestamps, events, webhooks and charging."""
+from sqlalchemy import inspect
+
 from .. import billing  # module import: billing imports verification.errors
 from ..extensions import db
 from ..models import CallEvent
@@ -26,9 +28,15 @@ def can_transition(call, status):
 
 
 def record(call, kind, now, detail=None):
-    """Append an event to the call's timeline. Does not commit."""
+    """Append an event to the call's timeline. Does not commit.
+
+    A timeline not loaded stays unloaded (the event is simply added; reading the timeline later
+    loads it, this event included), so the dispatcher never reads the events of calls it moves."""
     event = CallEvent(call_id=call.id, kind=kind, at=now, detail=detail)
-    call.events.append(event)
+    if "events" in inspect(call).unloaded:
+        db.session.add(event)
+    else:
+        call.events.append(event)
     return event
 
 
