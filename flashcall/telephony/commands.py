@@ -17,14 +17,17 @@ sim_cli = AppGroup("sim", help="The simulator gateway's virtual phones.")
 @click.command("dispatcher")
 @click.option("--once", is_flag=True, help="One pass, then exit.")
 @click.option("--worker-id", default=None, help="Name of this worker in call leases.")
+@click.option("--verbose", "-v", is_flag=True, help="Log every call's progress, not only failures.")
 @with_appcontext
-def dispatcher_command(once, worker_id):
+def dispatcher_command(once, worker_id, verbose):
     """Run a dispatcher in the foreground (stops cleanly on SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()
     if once:
         dispatcher.run_once(worker_id=worker_id or dispatcher.default_worker_id())
         return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    if verbose:
+        logging.getLogger("flashcall").setLevel(logging.DEBUG)
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

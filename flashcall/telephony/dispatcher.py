@@ -41,6 +41,12 @@ def _locking(stmt):
 
 
 
+def _log_step(call_id, status, reason):
+    """Failures at INFO; the progress of every call only with --verbose (DEBUG)."""
+    log.log(logging.INFO if status == "failed" else logging.DEBUG,
+            "call %s %s%s", call_id, status, f" ({reason})" if reason else "")
+
+
 def _clear_lease(call):
     call.lease_owner = None
     call.lease_expires_at = None
@@ -78,7 +84,7 @@ class Dispatcher:
                 # A call committed after `now` was read is stamped at its own creation, never before it.
                 transition(call, "dialing", max(now, call.created_at), flush=False)  # one flush, at commit
                 placed.append((call.id, call.gateway_id, self._plan(call)))
-                log.info("call %s dialing", call.id)
+                log.debug("call %s dialing", call.id)
             return placed
         placed = self._batched(work)  # nothing is read after the commit: no transaction stays open
         for call_id, gateway_id, plan in placed:
@@ -135,7 +141,7 @@ class Dispatcher:
         for call_id, (status, reason, _gateway_id), applied in results:
             done += 1
             if applied:
-                log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
+                _log_step(call_id, status, reason)
             else:
                 self._drop(call_id)
         return done
@@ -187,7 +193,7 @@ class Dispatcher:
             return self._step(call, step, at)
         applied = commit_or_rollback(work)
         if applied:
-            log.info("call %s %s%s", call_id, status, f" ({reason})" if reason else "")
+            _log_step(call_id, status, reason)
         return applied
 
     def _step(self, call, step, at, flush=True):

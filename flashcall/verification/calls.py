@@ -4,24 +4,21 @@ from datetime import timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm import joinedload
 
 from .. import billing
 from ..clock import utcnow
 from ..digits import to_latin
 from ..extensions import db
 from ..transactions import commit_or_rollback
-from ..models import Call, CallEvent
+from ..models import Call
 from ..models.call import CODE_LIVE, PENDING, new_call_id
 from ..telephony import routing
-from . import codes, limits, phones
+from . import codes, inserts, limits, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
 
 VERIFIABLE = ("ringing",) + CODE_LIVE
-CALL_COLUMNS = tuple(column.key for column in Call.__table__.columns)
-INSERT_CALL = Call.__table__.insert()
-INSERT_EVENT = CallEvent.__table__.insert().returning(CallEvent.__table__.c.id)
 
 
 def _gateway(service):
@@ -39,7 +36,7 @@ def _check_service(service):
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
-    values = dict.fromkeys(CALL_COLUMNS) | dict(
+    values = dict.fromkeys(inserts.CALL_COLUMNS) | dict(
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
         caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
         code_length=service.code_length, status="queued", attempts=0, source=source, created_at=now,
@@ -47,21 +44,8 @@ def _new_call(service, phone, gateway, key, source, now, retry_of=None):
         retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id)
     call = Call(**values, service=service, key=key, events=[])
     event = record(call, "queued", now)
-    _insert_loaded(call, values, event)
+    inserts.insert_loaded(call, values, event)
     return call
-
-
-def _insert_loaded(call, values, event):
-    """INSERT the new call and its first event as two Core statements, then enter both in the
-    session as if just loaded. This is the API's busiest write, and the ORM's unit of work costs
-    more than the statements themselves; every column is set, so nothing is read back."""
-    session = db.session
-    session.execute(INSERT_CALL, values)
-    event.id = session.execute(INSERT_EVENT, dict(call_id=call.id, kind=event.kind, at=event.at,
-                                                  detail=event.detail)).scalar_one()
-    make_transient_to_detached(event)  # committed state: the values just written
-    make_transient_to_detached(call)
-    session.add(call)  # and its event, by cascade
 
 
 def start_call(service, phone_raw, *, key=None, source="api", now=None):
