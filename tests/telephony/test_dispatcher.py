@@ -1,4 +1,5 @@
 import json
+import logging
 from datetime import timedelta
 
 from flashcall.extensions import db
@@ -79,6 +80,18 @@ def test_dispatcher_once_command(app, service, runner):
     db.session.commit()
     assert runner.invoke(args=["dispatcher", "--once", "--worker-id", "cli"]).exit_code == 0
     assert _kinds(call)[-1] == "delivered"
+
+
+def test_failures_are_logged_and_each_step_only_when_verbose(service, caplog):
+    simulator.set_outcome("+989121111111", "busy")
+    busy = start_call(service, "+989121111111", now=T0)
+    rang = start_call(service, PHONE, now=T0)
+    caplog.set_level(logging.DEBUG, logger="flashcall.dispatcher")
+    run_once(now=T0)
+    info = [r.getMessage() for r in caplog.records if r.levelno >= logging.INFO]
+    debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
+    assert info == [f"call {busy.id} failed (busy)"]
+    assert f"call {rang.id} dialing" in debug and f"call {rang.id} delivered" in debug
 
 
 def test_live_lease_is_left_alone(service):

@@ -1,13 +1,16 @@
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import event, inspect
 
 from flashcall.billing import balance
 from flashcall.extensions import db
-from flashcall.models import LedgerEntry
+from flashcall.api.serializers import call_json
+from flashcall.models import Call, LedgerEntry
 from flashcall.telephony.dispatcher import run_once
 from flashcall.verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
                                     verify_call, verify_phone)
+from flashcall.verification.lifecycle import transition
 
 from .conftest import PHONE, T0
 
@@ -35,6 +38,32 @@ def test_start_queues_a_call_with_a_timeline(service):
     assert call.status == "queued" and call.phone == PHONE
     assert call.expires_at == T0 + timedelta(minutes=2)
     assert [e.kind for e in call.events] == ["queued"]
+
+
+def test_a_new_call_is_answered_from_what_was_written_without_reading_it_back(service):
+    call = start_call(service, PHONE, now=T0)
+    statements = []
+    listen = (db.engine, "before_cursor_execute", lambda *args: statements.append(args[2]))
+    event.listen(*listen)
+    try:
+        answer = call_json(call)
+    finally:
+        event.remove(*listen)
+    assert statements == []
+    assert answer["status"] == "queued" and answer["attempts"] == 0 and answer["dialed_at"] is None
+    assert [e["kind"] for e in answer["events"]] == ["queued"]
+    db.session.expunge_all()  # what the database holds is what was answered
+    stored = db.session.get(Call, call.id)
+    assert call_json(stored) == answer and stored.code == call.code
+
+
+def test_a_transition_appends_its_event_without_loading_the_timeline(service):
+    call = start_call(service, PHONE, now=T0)
+    db.session.expunge_all()
+    stored = db.session.get(Call, call.id)
+    transition(stored, "dialing", T0)
+    assert "events" in inspect(stored).unloaded  # not read to append
+    assert [e.kind for e in stored.events] == ["queued", "dialing"]  # read later: complete
 
 
 def test_dispatch_rings_the_phone_and_records_each_step(service):
