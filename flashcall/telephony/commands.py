@@ -22,12 +22,12 @@ sim_cli = AppGroup("sim", help="The simulator gateway's virtual phones.")
 def dispatcher_command(once, worker_id, verbose):
     """Run a dispatcher in the foreground (stops cleanly on SIGTERM or Ctrl-C)."""
     app = current_app._get_current_object()
-    if once:
-        dispatcher.run_once(worker_id=worker_id or dispatcher.default_worker_id())
-        return
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(levelname)s %(message)s")
     if verbose:
         logging.getLogger("flashcall").setLevel(logging.DEBUG)
+    if once:
+        dispatcher.run_once(worker_id=worker_id or dispatcher.default_worker_id())
+        return
     stop = threading.Event()
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())

@@ -240,7 +240,7 @@ def expire_due(now):
         for call in calls:
             expire_if_due(call, now)  # the engine's rule: live codes expire, undialled calls time out
             _clear_lease(call)
-            log.info("call %s %s", call.id, call.status)
+            _log_step(call.id, call.status, call.failure_reason)
         return len(calls)
     return commit_or_rollback(work)
 

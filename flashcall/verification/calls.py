@@ -36,11 +36,11 @@ def _check_service(service):
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
-    values = dict.fromkeys(inserts.CALL_COLUMNS) | dict(
+    values = inserts.new_row(
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
         caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
-        code_length=service.code_length, status="queued", attempts=0, source=source, created_at=now,
-        expires_at=now + timedelta(minutes=service.code_lifetime_minutes), cost=0,
+        code_length=service.code_length, status="queued", source=source, created_at=now,
+        expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
         retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id)
     call = Call(**values, service=service, key=key, events=[])
     event = record(call, "queued", now)

@@ -18,6 +18,19 @@ INSERT_EVENT = EVENTS.insert().returning(EVENTS.c.id)
 EVENT_PARAMS = {"event_kind": String(), "event_at": DateTime(), "event_detail": String()}
 
 
+def new_row(**values):
+    """Every column of a new call: `values`, else the column's Python-side default, else NULL
+    (the INSERT names every column, so database-side defaults would never apply)."""
+    row = {}
+    for column in CALLS.columns:
+        default = column.default
+        if column.key in values or default is None:
+            row[column.key] = values.get(column.key)
+        else:
+            row[column.key] = default.arg if default.is_scalar else default.arg(None)
+    return row
+
+
 def _insert_both():
     new_call = CALLS.insert().values({key: bindparam(key) for key in CALL_COLUMNS}) \
         .returning(CALLS.c.id).cte("new_call")

@@ -5,7 +5,7 @@ from datetime import timedelta
 from flashcall.extensions import db
 from flashcall.models import Call, Gateway, SimInboxEntry
 from flashcall.telephony import simulator
-from flashcall.telephony.dispatcher import Dispatcher, run_once
+from flashcall.telephony.dispatcher import Dispatcher, expire_due, run_once
 from flashcall.verification import start_call
 
 from .conftest import PHONE, T0
@@ -78,7 +78,7 @@ def test_sim_inbox_command_newest_first(app, service, runner):
 def test_dispatcher_once_command(app, service, runner):
     call = start_call(service, PHONE)
     db.session.commit()
-    assert runner.invoke(args=["dispatcher", "--once", "--worker-id", "cli"]).exit_code == 0
+    assert runner.invoke(args=["dispatcher", "--once", "--verbose", "--worker-id", "cli"]).exit_code == 0
     assert _kinds(call)[-1] == "delivered"
 
 
@@ -92,6 +92,10 @@ def test_failures_are_logged_and_each_step_only_when_verbose(service, caplog):
     debug = [r.getMessage() for r in caplog.records if r.levelno == logging.DEBUG]
     assert info == [f"call {busy.id} failed (busy)"]
     assert f"call {rang.id} dialing" in debug and f"call {rang.id} delivered" in debug
+    caplog.clear()
+    expire_due(T0 + timedelta(hours=1))  # expiry is every unverified call's normal end: DEBUG
+    assert [r.getMessage() for r in caplog.records] == [f"call {rang.id} expired"]
+    assert caplog.records[0].levelno == logging.DEBUG
 
 
 def test_live_lease_is_left_alone(service):
