@@ -23,3 +23,8 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def on_postgresql():
+    """Whether the session's database is PostgreSQL (else SQLite), for the few statements that differ."""
+    return db.session.get_bind().dialect.name == "postgresql"

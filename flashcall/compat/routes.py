@@ -49,17 +49,12 @@ def _params(*names):
     return [v.strip() for v in values]
 
 
-def _key(app_id, app_secret):
-    key = authenticate_key(app_id, app_secret)
-    return key if key is not None and key.service is not None else None
-
-
 @bp.post("/", strict_slashes=False)
 def call():
     params = _params("app_id", "app_secret", "number")
     if params is None:
         return _error("parameters_error")
-    key = _key(*params[:2])
+    key = authenticate_key(*params[:2])
     if key is None:
         return _error("invalid_client")
     try:
@@ -74,7 +69,7 @@ def auth():
     params = _params("app_id", "app_secret", "number", "auth_code")
     if params is None:
         return _error("parameters_error")
-    key = _key(*params[:2])
+    key = authenticate_key(*params[:2])
     if key is None:
         return _error("invalid_client")
     try:

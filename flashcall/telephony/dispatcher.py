@@ -13,7 +13,7 @@ from flask import current_app
 from sqlalchemy import or_, select
 
 from ..clock import utcnow
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..transactions import commit_or_rollback
 from ..models import Call, Gateway
 from ..verification.calls import expire_if_due
@@ -31,13 +31,9 @@ def default_worker_id():
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _is_postgres():
-    return db.session.get_bind().dialect.name == "postgresql"
-
-
 def _locking(stmt):
     """Rows other dispatchers hold are skipped on PostgreSQL; SQLite serialises writers anyway."""
-    return stmt.with_for_update(skip_locked=True) if _is_postgres() else stmt
+    return stmt.with_for_update(skip_locked=True) if on_postgresql() else stmt
 
 
 

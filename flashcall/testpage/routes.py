@@ -64,8 +64,7 @@ def verify(call_id):
         return _card(call, error=_("Enter the digits at the end of the number that called."))
     try:
         call = engine.verify_call(call, code)
-    except VerificationError as exc:
-        db.session.rollback()
+    except VerificationError as exc:  # the engine has committed or rolled back
         return _card(call, error=error_text(exc))
     return _card(call)
 
@@ -76,8 +75,7 @@ def retry(call_id):
     call = get_owned_or_404(Call, call_id)
     try:
         call = engine.retry_call(call, key=call.key, source="dashboard")
-    except VerificationError as exc:
-        db.session.rollback()
+    except VerificationError as exc:  # the engine has committed or rolled back
         return _card(call, error=error_text(exc))
     return _card(call)
 
@@ -157,7 +155,6 @@ def _place(form):
     try:
         return engine.start_call(service, to_latin(form.phone.data), key=key, source="dashboard")
     except VerificationError as exc:
-        db.session.rollback()
         _attach(form, exc)
         return None
 

@@ -8,31 +8,33 @@ elsewhere in two.
 from sqlalchemy import DateTime, String, bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import Call, CallEvent
 
 CALLS, EVENTS = Call.__table__, CallEvent.__table__
-CALL_COLUMNS = tuple(column.key for column in CALLS.columns)
 INSERT_CALL = CALLS.insert()
 INSERT_EVENT = EVENTS.insert().returning(EVENTS.c.id)
 EVENT_PARAMS = {"event_kind": String(), "event_at": DateTime(), "event_detail": String()}
 
 
+def _python_default(column):
+    default = column.default
+    if default is None:
+        return lambda: None
+    return (lambda: default.arg) if default.is_scalar else (lambda: default.arg(None))
+
+
+DEFAULTS = {column.key: _python_default(column) for column in CALLS.columns}
+
+
 def new_row(**values):
     """Every column of a new call: `values`, else the column's Python-side default, else NULL
     (the INSERT names every column, so database-side defaults would never apply)."""
-    row = {}
-    for column in CALLS.columns:
-        default = column.default
-        if column.key in values or default is None:
-            row[column.key] = values.get(column.key)
-        else:
-            row[column.key] = default.arg if default.is_scalar else default.arg(None)
-    return row
+    return {key: values[key] if key in values else default() for key, default in DEFAULTS.items()}
 
 
 def _insert_both():
-    new_call = CALLS.insert().values({key: bindparam(key) for key in CALL_COLUMNS}) \
+    new_call = CALLS.insert().values({key: bindparam(key) for key in DEFAULTS}) \
         .returning(CALLS.c.id).cte("new_call")
     rows = select(new_call.c.id, *(bindparam(name, type_=type_) for name, type_ in EVENT_PARAMS.items()))
     return EVENTS.insert().from_select(["call_id", "kind", "at", "detail"], rows).returning(EVENTS.c.id)
@@ -45,8 +47,8 @@ def insert_loaded(call, values, event):
     """INSERT `values` (every column of the call) and its event; both become persistent objects
     whose loaded state is what was written, so nothing is read back."""
     session = db.session
-    event_values = {"event_kind": event.kind, "event_at": event.at, "event_detail": event.detail}
-    if session.get_bind().dialect.name == "postgresql":
+    if on_postgresql():
+        event_values = {"event_kind": event.kind, "event_at": event.at, "event_detail": event.detail}
         event.id = session.execute(INSERT_BOTH, values | event_values).scalar_one()
     else:
         session.execute(INSERT_CALL, values)

@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, literal, select
 
 from ..clock import tehran_day_start
-from ..extensions import db
+from ..extensions import db, on_postgresql
 from ..models import Call
 from ..telephony import wakeup
 from .errors import VerificationError
@@ -20,7 +20,7 @@ def lock_number(service_id, phone):
     Every caller is about to queue a call, so on PostgreSQL the same statement also wakes the
     dispatchers (the notification is delivered only if this transaction commits).
     """
-    if db.session.get_bind().dialect.name != "postgresql":
+    if not on_postgresql():
         db.session.execute(select(literal(1)))  # opens the (immediate) transaction
         return
     db.session.execute(select(func.pg_advisory_xact_lock(service_id, func.hashtext(phone)),
