@@ -47,7 +47,9 @@ dev: translations migrate
 	$(FLASK) dispatcher & \
 	$(FLASK) run --debug --port $(PORT)
 
+# The layer contracts (.importlinter) first: a broken one fails the run before any test.
 test: install-dev translations
+	$(VENV)/bin/lint-imports --no-logo
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 bench: install-dev translations

@@ -1,3 +1,3 @@
-from flashcall import create_app
+from flashcall.factory import create_app
 
 app = create_app()

@@ -123,8 +123,8 @@ def main():
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
-    env = {"FLASHCALL_BENCH_ENDPOINT": "1", "FLASHCALL_SIM_RING_DELAY": "0", "FLASHCALL_SIM_RING_SECONDS": "0"}
-    with Stack(workers=2, threads=4, dispatchers=1, env=env, pg_url=pg) as stack:
+    env = {"FLASHCALL_SIM_RING_DELAY": "0", "FLASHCALL_SIM_RING_SECONDS": "0"}
+    with Stack(workers=2, threads=4, dispatchers=1, env=env, pg_url=pg, app_module="bench.baseline:app") as stack:
         key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
         headers = {"Authorization": f"Bearer {key}"}
         base, n = stack.base_url, args.requests

@@ -15,3 +15,9 @@ def tehran_day_start(now=None):
     local_day = now.replace(tzinfo=timezone.utc).astimezone(TEHRAN).date()
     start = datetime.combine(local_day, time(), tzinfo=TEHRAN)
     return start.astimezone(timezone.utc).replace(tzinfo=None)
+
+
+def iso(moment):
+    """Naive UTC datetime → ISO-8601 in milliseconds with Z, as every JSON answer and webhook
+    shows times (None stays None)."""
+    return moment.isoformat(timespec="milliseconds") + "Z" if moment else None

@@ -7,7 +7,7 @@ ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("FLASHCALL_INSTANCE", ROOT / "instance"))
 
 
-def _secret_key():
+def secret_key():
     """SECRET_KEY from the environment, else generated once into instance/ (never in the repo)."""
     if os.environ.get("SECRET_KEY"):
         return os.environ["SECRET_KEY"]
@@ -64,14 +64,12 @@ class Config:
     DISPATCH_GATHER_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_GATHER", "0.03"))
     # Calls one dispatcher drives at once (it claims no more until some finish).
     DISPATCH_MAX_INFLIGHT = int(os.environ.get("FLASHCALL_DISPATCH_MAX_INFLIGHT", "1000"))
-    # bench/ only: expose POST /_bench/insert, the one-INSERT baseline.
-    BENCH_ENDPOINT = os.environ.get("FLASHCALL_BENCH_ENDPOINT") == "1"
 
 
 def load(overrides=None):
     """Config as a dict: class defaults, then secrets and URLs, then overrides (tests)."""
     cfg = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
-    cfg["SECRET_KEY"] = _secret_key() if not (overrides or {}).get("SECRET_KEY") else None
+    cfg["SECRET_KEY"] = secret_key() if not (overrides or {}).get("SECRET_KEY") else None
     cfg["SQLALCHEMY_DATABASE_URI"] = _database_url()
     cfg.update(overrides or {})
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

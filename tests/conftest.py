@@ -11,8 +11,8 @@ from flask import g, request_started
 from sqlalchemy import text
 from werkzeug.serving import make_server
 
-from flashcall import create_app
-from flashcall.extensions import db
+from flashcall.factory import create_app
+from flashcall.db import db
 
 from .factories import Factory
 
@@ -71,7 +71,7 @@ def app(tmp_path, _pg_schema, app_config):
             _truncate_all()
         else:
             db.create_all()
-        from flashcall.provisioning import ensure_default_gateway
+        from flashcall.telephony.routing import ensure_default_gateway
         ensure_default_gateway()
         db.session.commit()
     yield app

@@ -1,8 +1,8 @@
 """Small factories for tests (CTFd's gen_* style): each commits and returns what it made."""
 import itertools
 
-from flashcall import provisioning
-from flashcall.extensions import db
+from flashcall import accounts
+from flashcall.db import db
 
 _seq = itertools.count(1)
 PASSWORD = "correct-horse-42"
@@ -12,26 +12,26 @@ class Factory:
     def account(self, email=None, role="owner", operator=False, name=None):
         """A new account with one user; returns the user."""
         n = next(_seq)
-        user = provisioning.create_account(name or f"Account {n}", email or f"owner{n}@example.com",
+        user = accounts.create_account(name or f"Account {n}", email or f"owner{n}@example.com",
                                            PASSWORD, operator=operator)
         user.role = role
         db.session.commit()
         return user
 
     def user(self, account, role="developer", email=None):
-        user = provisioning.create_user(account, email or f"user{next(_seq)}@example.com", PASSWORD, role)
+        user = accounts.create_user(account, email or f"user{next(_seq)}@example.com", PASSWORD, role)
         db.session.commit()
         return user
 
     def service(self, account=None, name=None, **fields):
         account = account or self.account().account
-        service = provisioning.create_service(account, name or f"Service {next(_seq)}", **fields)
+        service = accounts.create_service(account, name or f"Service {next(_seq)}", **fields)
         db.session.commit()
         return service
 
     def key(self, service=None, label="test key"):
         """Returns (AccessKey, 'PUBLICID.SECRET')."""
         service = service or self.service()
-        key, token = provisioning.create_key(service, label)
+        key, token = accounts.create_key(service, label)
         db.session.commit()
         return key, token

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 from babel.messages.pofile import read_po
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
 from flashcall.clock import utcnow
 from datetime import timedelta

@@ -1,8 +1,8 @@
 """The `flask --app app` commands operators script against: output and exit codes are stable."""
 from sqlalchemy import select
 
-from flashcall import provisioning
-from flashcall.extensions import db
+from flashcall import accounts
+from flashcall.db import db
 from flashcall.models import Service, User
 
 
@@ -60,7 +60,7 @@ def test_key_create_prints_a_working_key(runner, make):
     result = run(runner, "key", "create", "--service", str(service.id), "--label", "ci")
     assert result.exit_code == 0
     token = result.output.strip()
-    assert token.count(".") == 1 and provisioning.authenticate_token(token).label == "ci"
+    assert token.count(".") == 1 and accounts.authenticate_token(token).label == "ci"
 
 
 def test_key_create_for_unknown_service_fails(runner):

@@ -1,7 +1,7 @@
 """One filter each for what people see: Jalali dates, Persian digits, money."""
 from datetime import datetime
 
-from flashcall import display
+from flashcall.web import display
 
 
 def test_persian_filters(app):

@@ -5,8 +5,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from flask_migrate import upgrade
 
-from flashcall import create_app
-from flashcall.extensions import db
+from flashcall.factory import create_app
+from flashcall.db import db
 
 from .live.stack import ScratchPostgres
 

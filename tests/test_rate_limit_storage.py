@@ -5,7 +5,7 @@ import time
 
 from limits.storage import storage_from_string
 
-from flashcall.rate_limit_storage import LockedMemoryStorage
+from flashcall.http.rate_limit_storage import LockedMemoryStorage
 
 
 def test_memory_scheme_uses_the_locked_storage():

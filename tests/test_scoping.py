@@ -6,9 +6,9 @@ from datetime import timedelta
 
 import pytest
 
-from flashcall import create_app
+from flashcall.factory import create_app
 from flashcall.clock import utcnow
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call, Gateway, LedgerEntry, NumberBlock, Payment, WebhookDelivery
 
 # Rules that are not account-scoped dashboard pages: key-authenticated APIs are tested with keys.

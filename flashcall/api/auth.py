@@ -6,8 +6,8 @@ from flask import g, request
 from flask_limiter.util import get_remote_address
 
 from ..clock import utcnow
-from ..extensions import db
-from ..provisioning import authenticate_token
+from ..db import db
+from ..accounts import authenticate_token
 from ..verification.errors import VerificationError
 
 # last_used_at is shown to the minute; writing it on every request would only add load.

@@ -15,7 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
-from ..extensions import db
+from ..db import db
 from ..models import IdempotencyRecord
 from ..verification.errors import VerificationError
 from .params import raw_body

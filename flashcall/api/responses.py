@@ -1,32 +1,23 @@
 """The one JSON error response of the API, and the blueprint's error handlers that use it."""
 import time
 
-from flask import jsonify
 from flask_limiter import RateLimitExceeded
 from werkzeug.exceptions import HTTPException
 
-from .. import errors as pages
-from ..extensions import db, limiter
+from ..db import db
+from ..extensions import limiter
+from ..http.errors import error_response as json_error, http_error_response
 from ..verification.errors import VerificationError
 from . import bp
 
 
 def error_response(error):
-    """{"status": "error", "code", "message", …fields} for a VerificationError or an HTTP error;
-    429s carry retry_after and a Retry-After header."""
+    """The error body for a VerificationError or an HTTP error; 429s carry retry_after."""
     if isinstance(error, VerificationError):
-        status, code, message, fields = error.http_status, error.code, error.message, dict(error.fields)
-    else:
-        status = error.code or 500
-        code = pages.CODES.get(status, "error")
-        message, fields = pages.MESSAGES.get(status, pages.MESSAGES[500])(), {}
-        if isinstance(error, RateLimitExceeded):
-            fields["retry_after"] = _limit_retry_after()
-    response = jsonify(status="error", code=code, message=message, **fields)
-    response.status_code = status
-    if status == 429 and fields.get("retry_after") is not None:
-        response.headers["Retry-After"] = str(int(fields["retry_after"]))
-    return response
+        return json_error(error.http_status, error.code, error.message, **error.fields)
+    if isinstance(error, RateLimitExceeded):
+        return http_error_response(error, retry_after=_limit_retry_after())
+    return http_error_response(error)
 
 
 def _limit_retry_after():

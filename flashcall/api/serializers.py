@@ -1,9 +1,5 @@
 """JSON shapes of calls, their events and balances. Never the code nor the caller number."""
-
-
-def iso(moment):
-    """Naive UTC datetime → ISO-8601 with Z (None stays None)."""
-    return moment.isoformat(timespec="milliseconds") + "Z" if moment else None
+from ..clock import iso
 
 
 def event_json(event):

@@ -1,4 +1,4 @@
 """Billing: the Rial ledger, balances, credit checks and per-call charges (no Flask requests)."""
-from .ledger import UNIT, balance, charge, check_credit
+from .ledger import UNIT, InsufficientCredit, balance, charge, check_credit
 
-__all__ = ["UNIT", "balance", "charge", "check_credit"]
+__all__ = ["UNIT", "InsufficientCredit", "balance", "charge", "check_credit"]

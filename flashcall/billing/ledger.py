@@ -1,11 +1,14 @@
 """The ledger in integer Rial: balances, the credit check before a call, and one charge per call."""
 from sqlalchemy import func, select
 
-from ..extensions import db
+from ..db import db
 from ..models import Account, LedgerEntry
-from ..verification.errors import VerificationError
 
 UNIT = "IRR"
+
+
+class InsufficientCredit(Exception):
+    """One more call would take the account below its negative limit."""
 
 
 def service_balance(service_id):
@@ -36,7 +39,7 @@ def check_credit(service):
         return
     account = db.session.get(Account, service.account_id)
     if account_balance(account.id) - price < -account.credit_limit:
-        raise VerificationError("insufficient_credit")
+        raise InsufficientCredit()
 
 
 def charge(call, now):

@@ -7,18 +7,11 @@ import json
 
 from flask import Response, request
 
-from ..digits import to_latin
-from ..provisioning import authenticate_key
 from .. import verification
+from ..accounts import authenticate_key
+from ..digits import to_latin
 from ..verification.errors import VerificationError
 from . import bp
-
-# Engine codes that seed 002 has no name for, and the nearest name it has.
-NEAREST_NAME = {
-    "call_still_active": "one_call_for_two_minutes",
-    "gateway_unavailable": "service_is_not_connected",
-    "idempotency_mismatch": "parameters_error",
-}
 
 
 def _answer(**fields):
@@ -35,7 +28,7 @@ def compat_name(error, placing_call):
     """The seed-002 name for an engine error; a malformed number is its 'direction_error' when calling."""
     if placing_call and error.code == "invalid_parameters" and error.fields.get("field") == "phone":
         return "direction_error"
-    return error.compat_name or NEAREST_NAME.get(error.code, "parameters_error")
+    return error.compat_name
 
 
 def _params(*names):

@@ -1,13 +1,12 @@
 """Accounts (customer organisations), their users, and failed sign-ins for throttling."""
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ..clock import utcnow
-from ..extensions import db
+from ..db import db
 
 ROLES = ("owner", "developer", "viewer")
 
@@ -23,7 +22,7 @@ class Account(db.Model):
     services: Mapped[list["Service"]] = relationship(back_populates="account", order_by="Service.id")
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     account_id: Mapped[int] = mapped_column(ForeignKey("account.id"), index=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -42,9 +41,16 @@ class User(UserMixin, db.Model):
     def check_password(self, password):
         return check_password_hash(self.password_hash, password)
 
+    # What Flask-Login asks of a user object (written out so the model does not import it).
+    is_authenticated = True
+    is_anonymous = False
+
     @property
     def is_active(self):
         return self.active
+
+    def get_id(self):
+        return str(self.id)
 
     def can(self, action):
         """Role check: 'manage' (owner), 'develop' (owner, developer), 'view' (everyone)."""

@@ -6,7 +6,7 @@ from sqlalchemy import ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
-from ..extensions import db
+from ..db import db
 
 PENDING = ("queued", "dialing", "ringing")
 CODE_LIVE = ("delivered", "answered")

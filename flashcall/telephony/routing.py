@@ -1,21 +1,25 @@
 """Which gateway places a service's calls, with its caller-number blocks.
 
-Read on every call creation, so a snapshot is kept per process for GATEWAY_CACHE_SECONDS
-(default 2 s): another process's change to gateways applies within that time, a change made
-in this process at once (the ORM events below clear the cache).
+Read on every call creation, so a snapshot is kept per process for `cache_seconds` (the
+factory sets it from GATEWAY_CACHE_SECONDS, default 2 s): another process's change to gateways
+applies within that time, a change made in this process at once (the ORM events below clear it).
 """
 import threading
 import time
 from dataclasses import dataclass
 
-from flask import current_app, has_app_context
 from sqlalchemy import event, select
 from sqlalchemy.orm import joinedload
 
-from ..extensions import db
+from ..db import db
 from ..models import Gateway, NumberBlock
 
+# The simulator's default caller numbers: six free digits, enough for codes of 3 to 6 digits.
+DEFAULT_SIM_BLOCK = "+9821910XXXXXX"
+
 _lock = threading.Lock()
+_cache = {}  # service's gateway id (None: the default gateway) -> (valid until, GatewayView)
+cache_seconds = 2.0
 
 
 @dataclass(frozen=True)
@@ -33,8 +37,33 @@ class GatewayView:
     blocks: tuple
 
 
+def _is_default():
+    return Gateway.is_default.is_(True)
+
+
+def default_gateway():
+    """The Gateway row used by services that name none."""
+    return db.session.scalar(select(Gateway).where(_is_default()))
+
+
+def ensure_default_gateway():
+    """The simulator gateway with its default block, created once. Does not commit."""
+    gateway = default_gateway()
+    if gateway is None:
+        gateway = Gateway(name="Simulator", kind="simulator", is_default=True)
+        gateway.blocks.append(NumberBlock(pattern=DEFAULT_SIM_BLOCK))
+        db.session.add(gateway)
+        db.session.flush()
+    return gateway
+
+
+def serving_gateway(service):
+    """The Gateway row that places the service's calls: its own, else the default one."""
+    return service.gateway or default_gateway()
+
+
 def _load(gateway_id):
-    where = Gateway.id == gateway_id if gateway_id is not None else Gateway.is_default.is_(True)
+    where = Gateway.id == gateway_id if gateway_id is not None else _is_default()
     gateway = db.session.scalars(select(Gateway).where(where).options(joinedload(Gateway.blocks))).unique().first()
     if gateway is None:
         return None
@@ -42,27 +71,28 @@ def _load(gateway_id):
                        tuple(BlockView(b.pattern, b.numbers, b.active) for b in gateway.blocks))
 
 
-def _cache():
-    return current_app.extensions.setdefault("flashcall.gateways", {})
-
-
 def gateway_for(service):
     """The service's gateway, else the default one, as a GatewayView (None if there is none)."""
-    ttl = current_app.config.get("GATEWAY_CACHE_SECONDS", 2.0)
-    cache, now = _cache(), time.monotonic()
-    entry = cache.get(service.gateway_id)
+    now = time.monotonic()
+    entry = _cache.get(service.gateway_id)
     if entry is not None and entry[0] > now:
         return entry[1]
     view = _load(service.gateway_id)
     with _lock:
-        cache[service.gateway_id] = (now + ttl, view)
+        _cache[service.gateway_id] = (now + cache_seconds, view)
     return view
 
 
+def configure(seconds):
+    """How long this process keeps a snapshot (set once by the app factory); forgets the cache."""
+    global cache_seconds
+    cache_seconds = float(seconds)
+    forget()
+
+
 def forget(*_args):
-    if has_app_context():
-        with _lock:
-            _cache().clear()
+    with _lock:
+        _cache.clear()
 
 
 for _model in (Gateway, NumberBlock):

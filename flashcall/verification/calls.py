@@ -2,18 +2,17 @@
 import hmac
 from datetime import timedelta
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import billing
 from ..clock import utcnow
 from ..digits import to_latin
-from ..extensions import db
-from ..transactions import commit_or_rollback
+from ..db import commit_or_rollback, db
 from ..models import Call
 from ..models.call import CODE_LIVE, PENDING, new_call_id
 from ..telephony import routing
+from ..translation import lazy as _l
 from . import codes, inserts, limits, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
@@ -32,6 +31,13 @@ def _gateway(service):
 def _check_service(service):
     if not service.is_active:
         raise VerificationError("service_disabled")
+
+
+def _check_credit(service):
+    try:
+        billing.check_credit(service)
+    except billing.InsufficientCredit:
+        raise VerificationError("insufficient_credit") from None
 
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
@@ -59,7 +65,7 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
         limits.lock_number(service.id, phone)
         at = now or utcnow()  # read after the lock so a waiter sees its own moment
         limits.check_limits(service, phone, at)
-        billing.check_credit(service)
+        _check_credit(service)
         return _new_call(service, phone, gateway, key, source, at)
     return commit_or_rollback(work, keep_loaded=True)
 
@@ -187,7 +193,7 @@ def retry_call(call, *, key=None, source=None, now=None):
         if old.status not in ("expired", "failed"):
             raise VerificationError("call_still_active")
         limits.check_daily(service, old.phone, at)
-        billing.check_credit(service)
+        _check_credit(service)
         return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
     return commit_or_rollback(work, keep_loaded=True)
 

@@ -1,7 +1,7 @@
 """Code choice: a caller number from the gateway's blocks whose last digits are a fresh secret code."""
 import secrets
 
-from flask_babel import lazy_gettext as _l
+from ..translation import lazy as _l
 
 from .errors import VerificationError
 

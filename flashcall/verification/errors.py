@@ -1,5 +1,5 @@
 """The engine's errors: a stable code, its HTTP status, the seed-002 name, a localised message."""
-from flask_babel import lazy_gettext as _l
+from ..translation import lazy as _l
 
 # code: (HTTP status, compatible name for /telphin/, message)
 ERRORS = {
@@ -20,6 +20,13 @@ ERRORS = {
     "not_found": (404, "auth_code_does_not_exist", _l("The call was not found.")),
 }
 
+# Engine codes that seed 002 has no name for, and the nearest name it has (used by /telphin/).
+NEAREST_COMPAT_NAME = {
+    "call_still_active": "one_call_for_two_minutes",
+    "gateway_unavailable": "service_is_not_connected",
+    "idempotency_mismatch": "parameters_error",
+}
+
 
 class VerificationError(Exception):
     """Raised by the engine; `fields` carries extras such as retry_after or attempts_left, and
@@ -38,7 +45,8 @@ class VerificationError(Exception):
 
     @property
     def compat_name(self):
-        return ERRORS[self.code][1]
+        """Seed 002's name for this error, or the nearest one it has."""
+        return ERRORS[self.code][1] or NEAREST_COMPAT_NAME.get(self.code, "parameters_error")
 
     @property
     def message(self):

@@ -8,7 +8,7 @@ elsewhere in two.
 from sqlalchemy import DateTime, String, bindparam, select
 from sqlalchemy.orm import make_transient_to_detached
 
-from ..extensions import db, on_postgresql
+from ..db import db, on_postgresql
 from ..models import Call, CallEvent
 
 CALLS, EVENTS = Call.__table__, CallEvent.__table__

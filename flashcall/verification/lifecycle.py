@@ -1,8 +1,8 @@
 """The call state machine: allowed transitions, timestamps, events, webhooks and charging."""
 from sqlalchemy import inspect
 
-from .. import billing  # module import: billing imports verification.errors
-from ..extensions import db
+from .. import billing
+from ..db import db
 from ..models import CallEvent
 from ..webhooks import outbox
 

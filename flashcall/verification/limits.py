@@ -5,7 +5,7 @@ from datetime import timedelta
 from sqlalchemy import func, literal, select
 
 from ..clock import tehran_day_start
-from ..extensions import db, on_postgresql
+from ..db import db, on_postgresql
 from ..models import Call
 from ..telephony import wakeup
 from .errors import VerificationError

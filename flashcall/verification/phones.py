@@ -2,9 +2,9 @@
 import re
 
 import phonenumbers
-from flask_babel import lazy_gettext as _l
 
 from ..digits import to_latin
+from ..translation import lazy as _l
 from .errors import VerificationError
 
 DEFAULT_REGION = "IR"

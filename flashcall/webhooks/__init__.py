@@ -1,6 +1,2 @@
-"""Signed webhook events: the outbox (written by the engine), the sender (run by the dispatcher), the dashboard fragment."""
-from flask import Blueprint
-
-bp = Blueprint("webhooks", __name__)
-
-from . import routes  # noqa: E402,F401
+"""Signed webhook events: the outbox (written with the call's transition), signing, and the sender
+(run by the worker). The dashboard's fragment for them is `flashcall.web.webhooks`."""

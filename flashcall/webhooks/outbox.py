@@ -1,14 +1,11 @@
 """Writing webhook events into the outbox, in the same transaction as the call's transition."""
 import json
 
-from ..extensions import db
+from ..clock import iso
+from ..db import db
 from ..models import WebhookDelivery
 
 EVENTS = ("delivered", "failed", "answered", "verified", "expired", "canceled")
-
-
-def _iso(value):
-    return value.isoformat() + "Z" if value else None
 
 
 def payload(call, event):
@@ -18,12 +15,12 @@ def payload(call, event):
         "status": call.status,
         "phone": call.phone,
         "reason": call.failure_reason,
-        "created_at": _iso(call.created_at),
-        "dialed_at": _iso(call.dialed_at),
-        "ringing_at": _iso(call.ringing_at),
-        "ended_at": _iso(call.ended_at),
-        "verified_at": _iso(call.verified_at),
-        "expires_at": _iso(call.expires_at),
+        "created_at": iso(call.created_at),
+        "dialed_at": iso(call.dialed_at),
+        "ringing_at": iso(call.ringing_at),
+        "ended_at": iso(call.ended_at),
+        "verified_at": iso(call.verified_at),
+        "expires_at": iso(call.expires_at),
     }
 
 

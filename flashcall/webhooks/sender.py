@@ -3,11 +3,10 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import requests
-from flask import current_app
 from sqlalchemy import or_, select, update
 
 from ..clock import utcnow
-from ..extensions import db
+from ..db import db
 from ..models import Service, WebhookDelivery
 from . import signing
 
@@ -85,13 +84,12 @@ def _record(delivery, code, error, now):
         delivery.next_attempt_at = retry_at
 
 
-def deliver_due(limit=50, now=None):
-    """One pass: send what is due (in parallel, each bounded by a short timeout). Returns how many."""
+def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS):
+    """One pass: send what is due (in parallel, each bounded by `timeout` seconds). Returns how many."""
     now = now or utcnow()
     deliveries = _claim(now, limit)
     if not deliveries:
         return 0
-    timeout = current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", TIMEOUT_SECONDS)
     prepared = [_request(d) for d in deliveries]
     db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting on receivers
     with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(deliveries))) as pool:

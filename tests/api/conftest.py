@@ -2,7 +2,7 @@
 document, and helpers that drive calls through the simulator."""
 import pytest
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
 
 from .conformance import check
@@ -63,7 +63,7 @@ def call_row(app):
 @pytest.fixture
 def deliver(app, call_row):
     """Run dispatcher passes until the call's missed call has been delivered; returns its code."""
-    from flashcall.telephony.dispatcher import run_once
+    from tests.worker import run_once
 
     def _deliver(call_id):
         for _ in range(20):

@@ -1,7 +1,7 @@
 """Starting, reading, cancelling and retrying calls through /api/v1, and the balance."""
 from datetime import timedelta
 
-from flashcall.extensions import db
+from flashcall.db import db
 
 from .conftest import E164, PHONE
 

@@ -1,9 +1,9 @@
 """Every refusal answers the one JSON error shape with its stable code, HTTP status and fields."""
 import pytest
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Gateway
-from flashcall.provisioning import revoke_key
+from flashcall.accounts import revoke_key
 
 from .conftest import PHONE, ApiClient
 

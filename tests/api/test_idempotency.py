@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 import requests
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call, IdempotencyRecord
 
 from .conformance import check

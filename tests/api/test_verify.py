@@ -1,7 +1,7 @@
 """Checking codes: by call id and by phone, wrong codes, attempts, expiry."""
 from datetime import timedelta
 
-from flashcall.extensions import db
+from flashcall.db import db
 
 from .conftest import PHONE
 

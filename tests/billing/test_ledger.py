@@ -1,7 +1,7 @@
-from flashcall.billing import balance, check_credit
-from flashcall.extensions import db
+import pytest
+from flashcall.billing import InsufficientCredit, balance, check_credit
+from flashcall.db import db
 from flashcall.models import LedgerEntry
-from flashcall.verification import VerificationError
 
 
 def _topup(service, amount):
@@ -28,9 +28,5 @@ def test_credit_check_allows_down_to_the_negative_limit(app, make):
         _topup(service, -1_000)
         check_credit(service)  # -1000 - 1000 = -2000: still inside the limit
         _topup(service, -1)
-        try:
+        with pytest.raises(InsufficientCredit):
             check_credit(service)
-        except VerificationError as exc:
-            assert exc.code == "insufficient_credit"
-        else:
-            raise AssertionError("credit check passed below the limit")

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from flashcall import create_app, provisioning
-from flashcall.extensions import db
-from flashcall.telephony import dispatcher
+from flashcall import accounts
+from flashcall.telephony import routing
+from flashcall.factory import create_app
+from flashcall.db import db
+from tests import worker
 
 from ..conftest import PG_URL, _pg_url, _truncate_all, served
 
@@ -43,8 +45,8 @@ def _prepare_database(app):
         db.create_all()
         if PG_URL:
             _truncate_all()
-        provisioning.ensure_default_gateway()
-        provisioning.create_account("Browser Co", *ADMIN, operator=True)
+        routing.ensure_default_gateway()
+        accounts.create_account("Browser Co", *ADMIN, operator=True)
         db.session.commit()
 
 
@@ -54,7 +56,7 @@ def live_server(tmp_path):
     app = create_app(_live_config(tmp_path))
     _prepare_database(app)
     stop = threading.Event()
-    dialer = threading.Thread(target=dispatcher.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
+    dialer = threading.Thread(target=worker.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
                               daemon=True, name="live-dispatcher")
     dialer.start()
     with served(app) as url:

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from flashcall.clock import utcnow
 from flashcall.digits import to_latin, to_persian
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
 
 from .conftest import ADMIN

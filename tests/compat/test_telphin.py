@@ -5,10 +5,10 @@ from datetime import timedelta
 import pytest
 
 from flashcall.clock import utcnow
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
-from flashcall.provisioning import revoke_key
-from flashcall.telephony.dispatcher import run_once
+from flashcall.accounts import revoke_key
+from tests.worker import run_once
 
 PHONE = "+989121234567"
 

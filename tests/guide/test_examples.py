@@ -12,9 +12,9 @@ import pytest
 import requests
 
 from flashcall.clock import utcnow
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call, WebhookDelivery
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 from flashcall.webhooks import outbox, signing
 from flashcall.webhooks.sender import deliver_due
 

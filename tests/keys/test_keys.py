@@ -4,8 +4,8 @@ from datetime import datetime
 import pytest
 from sqlalchemy import func, select
 
-from flashcall import provisioning
-from flashcall.extensions import db
+from flashcall import accounts
+from flashcall.db import db
 from flashcall.models import AccessKey
 
 
@@ -22,7 +22,7 @@ def test_new_key_is_shown_once_and_works(client, service):
     assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
     token = page.split('<code id="new-key"', 1)[1].split(">", 1)[1].split("</code>", 1)[0]
     public_id, _, secret = token.partition(".")
-    assert provisioning.authenticate_token(token).label == "backend"
+    assert accounts.authenticate_token(token).label == "backend"
     key = db.session.scalar(select(AccessKey).where(AccessKey.public_id == public_id))
     assert secret not in key.secret_hash
     detail = client.get(f"/services/{service.id}").get_data(as_text=True)
@@ -46,7 +46,7 @@ def test_revoke_stops_the_key(client, service, make):
     key, token = make.key(service, label="old")
     response = client.post(f"/keys/{key.id}/revoke")
     assert response.status_code == 302 and response.headers["Location"].endswith(f"/services/{service.id}")
-    assert provisioning.authenticate_token(token) is None
+    assert accounts.authenticate_token(token) is None
     page = client.get(f"/services/{service.id}").get_data(as_text=True)
     assert "alert" in page and f"/keys/{key.id}/revoke" not in page
 

@@ -45,13 +45,14 @@ class ScratchPostgres:
 
 
 class Stack:
-    def __init__(self, workers=2, threads=4, dispatchers=1, env=None, pg_url=None):
+    def __init__(self, workers=2, threads=4, dispatchers=1, env=None, pg_url=None, app_module="app:app"):
         self.tmp = Path(tempfile.mkdtemp(prefix="flashcall-live-"))
         self.pg = ScratchPostgres(pg_url) if pg_url else None
         self.db_url = self.pg.url if self.pg else f"sqlite:///{self.tmp / 'flashcall.db'}"
         self.port = free_port()
         self.base_url = f"http://127.0.0.1:{self.port}"
         self.workers, self.threads, self.dispatcher_count = workers, threads, dispatchers
+        self.app_module = app_module
         self.env = {
             **os.environ,
             "DATABASE_URL": self.db_url,
@@ -83,7 +84,7 @@ class Stack:
         log = open(self.tmp / "web.log", "w")
         self.web = subprocess.Popen(
             [str(BIN / "gunicorn"), "--workers", str(self.workers), "--threads", str(self.threads),
-             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "app:app"],
+             "--bind", f"127.0.0.1:{self.port}", "--graceful-timeout", "2", self.app_module],
             cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
         for index in range(self.dispatcher_count):
             self.start_dispatcher(f"d{index + 1}")

@@ -3,7 +3,7 @@ import pytest
 
 from flashcall import verification
 from flashcall.digits import to_persian
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 
 
 @pytest.mark.parametrize("path", ["/operator/", "/operator/inbox"])

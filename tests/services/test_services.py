@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import func, select
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Service
 
 VALID = {"name": "Shop login", "code_length": "4", "code_lifetime_minutes": "2", "max_attempts": "3",

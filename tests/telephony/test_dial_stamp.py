@@ -1,7 +1,7 @@
 """A call is never stamped as dialled before it was created (the claim reads `now` before the query)."""
 from datetime import timedelta
 
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 from flashcall.verification import start_call
 
 

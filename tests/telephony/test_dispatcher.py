@@ -2,10 +2,12 @@ import json
 import logging
 from datetime import timedelta
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call, Gateway, SimInboxEntry
-from flashcall.telephony import simulator
-from flashcall.telephony.dispatcher import Dispatcher, expire_due, run_once
+from flashcall.telephony.drivers import simulator
+from flashcall.dispatch.dispatcher import Dispatcher
+from flashcall.dispatch.maintenance import expire_due
+from tests.worker import run_once, settings
 from flashcall.verification import start_call
 
 from .conftest import PHONE, T0
@@ -19,7 +21,7 @@ def _kinds(call):
 def _claimed(service, now=T0, status="dialing", lease_left=-1):
     """A call some dispatcher claimed and then died in `status`; its lease ran out `lease_left` s ago."""
     call = start_call(service, PHONE, now=now)
-    dead = Dispatcher("dead-worker")
+    dead = Dispatcher("dead-worker", settings())
     dead.claim(now)
     if status == "ringing":
         dead._apply(call.id, ("ringing", None, call.gateway_id), now)  # then it dies mid-ring
@@ -58,7 +60,7 @@ def test_virtual_phone_inbox_only_for_calls_that_rang(service):
     start_call(service, "+989121111111", now=T0)
     run_once(now=T0)
     entries = simulator.inbox(PHONE)
-    assert [(e.caller_number, e.call_id) for e in entries] == [(rang.caller_number, rang.id)]
+    assert [(e.caller_number, e.call_id, name) for e, name in entries] == [(rang.caller_number, rang.id, service.name)]
     assert simulator.inbox("+989121111111") == []
 
 
@@ -129,7 +131,7 @@ def test_crashed_after_claim_queued_call_is_claimed_again(service):
 
 def test_dead_workers_steps_are_void_after_recovery(service):
     call = start_call(service, PHONE, now=T0)
-    dead = Dispatcher("slow-worker")
+    dead = Dispatcher("slow-worker", settings())
     dead.claim(T0)
     call.lease_expires_at = T0 - timedelta(seconds=1)
     db.session.commit()
@@ -152,7 +154,7 @@ def test_expiry_without_anyone_polling(service):
 def test_ringing_steps_wait_for_the_simulated_delay(app, service):
     app.config.update(SIM_RING_DELAY=1.0, SIM_RING_SECONDS=2.0)
     call = start_call(service, PHONE, now=T0)
-    worker = Dispatcher("w")
+    worker = Dispatcher("w", settings())
     worker.claim(T0)
     worker.apply_due(T0 + timedelta(seconds=0.5))
     assert _kinds(call)[-1] == "dialing"

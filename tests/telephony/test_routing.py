@@ -1,5 +1,5 @@
 """Gateways are cached briefly per process, and a change made in this process applies at once."""
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Gateway, NumberBlock
 from flashcall.telephony import routing
 from flashcall.verification import VerificationError, start_call

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.telephony.wakeup import Wakeup
 from flashcall.verification import VerificationError, start_call
 

@@ -8,9 +8,9 @@ from sqlalchemy import select
 from flashcall import verification
 from flashcall.clock import utcnow
 from flashcall.digits import to_persian
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 from flashcall.verification import VerificationError
 
 PHONE = "09121234567"
@@ -220,8 +220,8 @@ def test_without_htmx_the_forms_post_redirect_get(app, client, developer):
 
 @pytest.mark.parametrize("outcome", ["busy", "unreachable", "rejected", "gateway_error"])
 def test_a_failed_call_says_why_and_offers_a_retry(app, client, developer, outcome):
-    from flashcall.telephony import simulator
-    from flashcall.testpage.labels import REASON
+    from flashcall.telephony.drivers import simulator
+    from flashcall.verification.states import REASON
     simulator.set_outcome(E164, outcome)
     try:
         start(client, developer)

@@ -2,7 +2,7 @@
 import pytest
 from sqlalchemy import select
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import User
 
 from ..conftest import PASSWORD

@@ -3,8 +3,8 @@ from datetime import datetime
 
 import pytest
 
-from flashcall.extensions import db
-from flashcall.telephony import simulator
+from flashcall.db import db
+from flashcall.telephony.drivers import simulator
 
 T0 = datetime(2024, 5, 1, 8, 0, 0)  # 11:30 in Tehran
 PHONE = "+989121234567"

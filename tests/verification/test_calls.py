@@ -4,10 +4,10 @@ import pytest
 from sqlalchemy import event, inspect
 
 from flashcall.billing import balance
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.api.serializers import call_json
 from flashcall.models import Call, LedgerEntry
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 from flashcall.verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
                                     verify_call, verify_phone)
 from flashcall.verification.lifecycle import transition
@@ -178,7 +178,7 @@ def test_retry_counts_toward_the_daily_limit(service):
 
 
 def test_retry_after_a_failed_call(service):
-    from flashcall.telephony import simulator
+    from flashcall.telephony.drivers import simulator
     simulator.set_outcome(PHONE, "busy")
     call = start_call(service, PHONE, now=T0)
     run_once(now=T0)
@@ -209,7 +209,7 @@ def test_no_charge_while_prices_are_zero(service):
 
 
 def test_delivered_call_is_charged_once_and_failed_calls_never(service):
-    from flashcall.telephony import simulator
+    from flashcall.telephony.drivers import simulator
     service.price_per_call = 500
     service.account.credit_limit = 10_000
     call = _delivered(service)

@@ -2,9 +2,9 @@
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call, Service
-from flashcall.telephony.dispatcher import run_once
+from tests.worker import run_once
 from flashcall.verification import VerificationError, find_call, start_call, verify_call
 
 from .conftest import PHONE

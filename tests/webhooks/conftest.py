@@ -7,7 +7,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from flashcall.clock import utcnow
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import Call
 
 

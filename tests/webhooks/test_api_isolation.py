@@ -2,7 +2,7 @@
 import threading
 import time
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import WebhookDelivery
 from flashcall.webhooks.sender import deliver_due
 

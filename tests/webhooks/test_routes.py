@@ -1,7 +1,7 @@
 """The service page's webhook fragment: who sees the secret, rotating it, resending, scoping."""
 import pytest
 
-from flashcall.extensions import db
+from flashcall.db import db
 from flashcall.models import WebhookDelivery
 from flashcall.webhooks import outbox
 from flashcall.webhooks.sender import deliver_due

@@ -1,0 +1,65 @@
+"""Services: creating them and changing their settings within the limits the product accepts."""
+import secrets
+
+from ..db import db
+from ..models import Service
+from .errors import ProvisioningError
+
+SERVICE_LIMITS = {
+    "code_length": (3, 6),
+    "code_lifetime_minutes": (1, 60),
+    "max_attempts": (1, 10),
+    "min_interval_seconds": (0, 86400),
+    "daily_limit": (1, 1000),
+}
+
+
+def create_service(account, name, **fields):
+    _check_service_fields(fields)
+    service = Service(account=account, name=name, webhook_secret=new_webhook_secret(), **fields)
+    db.session.add(service)
+    db.session.flush()
+    return service
+
+
+def new_webhook_secret():
+    return "whsec_" + secrets.token_urlsafe(24)
+
+
+def normalise_countries(text):
+    """'ir, af' → 'IR,AF'; unknown region codes raise ProvisioningError naming them."""
+    import phonenumbers
+    codes = [c.strip().upper() for c in text.replace("،", ",").replace(" ", ",").split(",") if c.strip()]
+    unknown = [c for c in codes if c not in phonenumbers.SUPPORTED_REGIONS]
+    if unknown or not codes:
+        raise ProvisioningError(f"unknown country codes: {', '.join(unknown) or '(none given)'}")
+    return ",".join(dict.fromkeys(codes))
+
+
+def _check_service_fields(fields):
+    for field, (low, high) in SERVICE_LIMITS.items():
+        if field in fields and not low <= int(fields[field]) <= high:
+            raise ProvisioningError(f"{field} must be between {low} and {high}")
+    if "allowed_countries" in fields:
+        fields["allowed_countries"] = normalise_countries(fields["allowed_countries"])
+    return fields
+
+
+SERVICE_EDITABLE = ("name", *SERVICE_LIMITS, "allowed_countries", "mobile_only", "webhook_url")
+
+
+def update_service(service, **fields):
+    """Change a service's settings under the same limits as create_service."""
+    unknown = set(fields) - set(SERVICE_EDITABLE)
+    if unknown:
+        raise ProvisioningError(f"not editable: {', '.join(sorted(unknown))}")
+    for field, value in _check_service_fields(fields).items():
+        setattr(service, field, value)
+    db.session.flush()
+    return service
+
+
+def set_service_status(service, status):
+    if status not in ("active", "suspended"):
+        raise ProvisioningError(f"unknown service status {status}")
+    service.status = status

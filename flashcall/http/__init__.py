@@ -1,0 +1,1 @@
+"""What every face shares over HTTP: the one error body, the URL prefixes, language choice, rate-limit storage."""

@@ -1,0 +1,69 @@
+"""The one error body, {"status": "error", "code", "message", …fields}, for every JSON answer, and
+the app's error handlers: JSON to JSON clients (the API, anything asking for JSON), a page otherwise.
+The seed-002 endpoint keeps its own shape (flashcall.compat)."""
+from flask import current_app, jsonify, render_template, request
+from flask_babel import gettext as _
+from werkzeug.exceptions import HTTPException
+
+from ..db import db
+from .paths import is_json_face
+
+MESSAGES = {
+    400: lambda: _("The request could not be understood."),
+    403: lambda: _("You do not have permission to do this."),
+    404: lambda: _("The page you asked for was not found."),
+    405: lambda: _("This method is not allowed here."),
+    413: lambda: _("The request is too large."),
+    429: lambda: _("Too many requests. Please wait a moment and try again."),
+    500: lambda: _("Something went wrong on our side. Please try again."),
+}
+CODES = {400: "invalid_parameters", 401: "invalid_key", 403: "forbidden", 404: "not_found",
+         405: "method_not_allowed", 413: "invalid_parameters", 429: "rate_limited", 500: "internal_error"}
+
+
+def error_response(status, code, message, **fields):
+    """The JSON error answer; a 429 with retry_after also gets a Retry-After header."""
+    response = jsonify(status="error", code=code, message=str(message), **fields)
+    response.status_code = status
+    if status == 429 and fields.get("retry_after") is not None:
+        response.headers["Retry-After"] = str(int(fields["retry_after"]))
+    return response
+
+
+def http_status(exc):
+    return exc.code if isinstance(exc, HTTPException) and exc.code else 500
+
+
+def http_error_response(exc, **fields):
+    """The JSON error answer for an HTTP error (404, 405, 413, 429 …)."""
+    status = http_status(exc)
+    message = MESSAGES.get(status, MESSAGES[500])()
+    return error_response(status, CODES.get(status, "error"), message, **fields)
+
+
+def wants_json():
+    if is_json_face(request.path):
+        return True
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+
+
+def _handle(exc):
+    status = http_status(exc)
+    if status < 400:
+        return exc
+    if wants_json():
+        return http_error_response(exc)
+    message = MESSAGES.get(status, MESSAGES[500])()
+    return render_template("errors/error.html", status=status, message=message), status
+
+
+def _handle_unexpected(exc):
+    db.session.rollback()
+    current_app.logger.exception("unhandled error")
+    return _handle(exc)
+
+
+def register(app):
+    app.register_error_handler(HTTPException, _handle)
+    app.register_error_handler(Exception, _handle_unexpected)

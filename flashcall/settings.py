@@ -1,0 +1,25 @@
+"""The domain's settings as a plain object: built from the app's configuration by the factory and
+handed to the dispatcher, drivers and sender as an argument (the domain never reads current_app)."""
+from dataclasses import dataclass, fields
+
+
+@dataclass(frozen=True)
+class Settings:
+    sim_ring_delay: float = 1.0  # simulator: seconds before the virtual phone rings
+    sim_ring_seconds: float = 2.0  # simulator: seconds it rings
+    dispatch_poll_seconds: float = 0.05
+    dispatch_lease_seconds: float = 30.0
+    dispatch_gather_seconds: float = 0.03
+    dispatch_max_inflight: int = 1000
+    gateway_cache_seconds: float = 2.0
+    webhook_timeout_seconds: float = 5.0
+
+    @classmethod
+    def from_config(cls, config):
+        """Each field from the config key of the same name in upper case, where present."""
+        values = {}
+        for field in fields(cls):
+            key = field.name.upper()
+            if config.get(key) is not None:
+                values[field.name] = field.type(config[key]) if callable(field.type) else config[key]
+        return cls(**values)

@@ -1,0 +1,70 @@
+"""Service pages: list, create, detail, edit, suspend and activate."""
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ... import accounts
+from ...db import db
+from ...models import Service
+from ..scoping import get_owned_or_404, owned, requires
+from . import bp
+from .forms import ServiceForm
+
+
+@bp.get("/")
+@requires("view")
+def index():
+    services = db.session.scalars(owned(Service).order_by(Service.id)).all()
+    return render_template("services/index.html", services=services)
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@requires("develop")
+def new():
+    form = ServiceForm()
+    if form.validate_on_submit():
+        service = accounts.create_service(current_user.account, **form.settings())
+        db.session.commit()
+        flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
+        return redirect(url_for("services.detail", service_id=service.id))
+    return render_template("services/new.html", form=form)
+
+
+@bp.get("/<int:service_id>")
+@requires("view")
+def detail(service_id):
+    service = get_owned_or_404(Service, service_id)
+    return render_template("services/detail.html", service=service)
+
+
+@bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
+@requires("develop")
+def edit(service_id):
+    service = get_owned_or_404(Service, service_id)
+    form = ServiceForm(obj=service)
+    if form.validate_on_submit():
+        accounts.update_service(service, **form.settings())
+        db.session.commit()
+        flash(_("The service's settings were saved."), "success")
+        return redirect(url_for("services.detail", service_id=service.id))
+    return render_template("services/edit.html", form=form, service=service)
+
+
+@bp.post("/<int:service_id>/suspend")
+@requires("develop")
+def suspend(service_id):
+    return _set_status(service_id, "suspended", _("The service was suspended; its calls are refused."))
+
+
+@bp.post("/<int:service_id>/activate")
+@requires("develop")
+def activate(service_id):
+    return _set_status(service_id, "active", _("The service is active again."))
+
+
+def _set_status(service_id, status, message):
+    service = get_owned_or_404(Service, service_id)
+    accounts.set_service_status(service, status)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("services.detail", service_id=service.id))

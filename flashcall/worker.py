@@ -1,0 +1,109 @@
+"""The worker process loop: dispatching calls, call upkeep (lease recovery, expiry) and webhook
+sending, on one schedule. `flask --app app dispatcher` runs it; more periodic jobs join `JOBS`."""
+import logging
+import threading
+import time
+
+from .clock import utcnow
+from .db import db
+from .dispatch import maintenance
+from .dispatch.dispatcher import BATCH, Dispatcher
+from .settings import Settings
+from .telephony.wakeup import FALLBACK_POLL_SECONDS, Wakeup
+from .webhooks import sender
+
+log = logging.getLogger("flashcall.dispatcher")
+
+# Periodic jobs of the main loop: (name, every so many seconds, job(now, settings)).
+JOBS = [
+    ("maintenance", 1.0, lambda now, settings: maintenance.maintain(now)),
+]
+
+
+def deliver_webhooks(settings, now=None):
+    return sender.deliver_due(now=now, timeout=settings.webhook_timeout_seconds)
+
+
+def run_once(now=None, worker_id="run-once", settings=None):
+    """One synchronous pass for tests and `--once`: upkeep, claim, dial to the end, send webhooks.
+    Needs an app context (the database session)."""
+    settings = settings or Settings()
+    now = now or utcnow()
+    dispatcher = Dispatcher(worker_id, settings)
+    maintenance.maintain(now)
+    while dispatcher.claim(now):
+        dispatcher.apply_due(now, everything=True)
+    deliver_webhooks(settings)
+    return dispatcher
+
+
+class Schedule:
+    """When each periodic job last ran; runs those that are due."""
+
+    def __init__(self, jobs):
+        self.jobs = jobs
+        self.last = {name: 0.0 for name, _every, _job in jobs}
+
+    def run_due(self, settings):
+        for name, every, job in self.jobs:
+            if time.monotonic() - self.last[name] >= every:
+                job(utcnow(), settings)
+                self.last[name] = time.monotonic()
+
+
+def _webhook_loop(app, settings, stop):
+    with app.app_context():
+        while not stop.is_set():
+            try:
+                deliver_webhooks(settings)
+            except Exception:
+                log.exception("webhook delivery pass failed")
+                db.session.rollback()
+            stop.wait(max(settings.dispatch_poll_seconds, 0.5))
+
+
+def run(app, worker_id=None, stop=None, settings=None):
+    """Run until `stop` is set (SIGTERM): dial as soon as calls are queued, then finish in-flight calls.
+    Webhooks are sent from a thread of their own, so a slow receiver never delays a dial."""
+    stop = stop or threading.Event()
+    settings = settings or Settings()
+    webhooks = threading.Thread(target=_webhook_loop, args=(app, settings, stop), daemon=True, name="webhooks")
+    webhooks.start()
+    with app.app_context():
+        dispatcher = Dispatcher(worker_id, settings)
+        wake = Wakeup(db.engine, stop, settings.dispatch_gather_seconds)
+        schedule = Schedule(JOBS)
+        log.info("dispatcher %s started", dispatcher.worker_id)
+        while not stop.is_set():
+            try:
+                schedule.run_due(settings)
+                room = settings.dispatch_max_inflight - dispatcher.pending
+                if room > 0:
+                    dispatcher.claim(utcnow(), min(room, BATCH))
+                dispatcher.apply_due(utcnow())
+            except Exception:  # the database may be briefly away; try again next round
+                log.exception("dispatcher pass failed")
+                db.session.rollback()
+                stop.wait(1.0)
+            db.session.close()  # on SQLite an open transaction would hold the write lock
+            wake.wait(_wait(dispatcher, FALLBACK_POLL_SECONDS), settings.dispatch_poll_seconds)
+        _drain(dispatcher, settings.dispatch_lease_seconds)
+        log.info("dispatcher %s stopped", dispatcher.worker_id)
+    webhooks.join(timeout=5)
+
+
+def _wait(dispatcher, longest):
+    """Seconds until the next planned step, at most `longest`."""
+    due = dispatcher.next_due()
+    if due is None:
+        return longest
+    return max(0.0, min(longest, (due - utcnow()).total_seconds()))
+
+
+def _drain(dispatcher, limit_seconds):
+    """Graceful stop: apply the in-flight calls' remaining steps before their leases run out."""
+    deadline = time.monotonic() + max(1.0, limit_seconds - 1.0)
+    while dispatcher.pending and time.monotonic() < deadline:
+        dispatcher.apply_due(utcnow())
+        db.session.close()
+        time.sleep(_wait(dispatcher, 0.05))
