@@ -64,6 +64,13 @@ class Config:
     DISPATCH_GATHER_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_GATHER", "0.03"))
     # Calls one dispatcher drives at once (it claims no more until some finish).
     DISPATCH_MAX_INFLIGHT = int(os.environ.get("FLASHCALL_DISPATCH_MAX_INFLIGHT", "1000"))
+    # Online top-ups: a provider is offered only when its merchant id is set.
+    ZARINPAL_MERCHANT_ID = os.environ.get("FLASHCALL_ZARINPAL_MERCHANT_ID", "")
+    ZARINPAL_BASE_URL = os.environ.get("FLASHCALL_ZARINPAL_BASE_URL", "https://payment.zarinpal.com")
+    ZIBAL_MERCHANT = os.environ.get("FLASHCALL_ZIBAL_MERCHANT", "")
+    ZIBAL_BASE_URL = os.environ.get("FLASHCALL_ZIBAL_BASE_URL", "https://gateway.zibal.ir")
+    PAYMENT_TIMEOUT_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_TIMEOUT", "15"))
+    PAYMENT_RECONCILE_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_RECONCILE", "300"))
 
 
 def load(overrides=None):

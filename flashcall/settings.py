@@ -13,6 +13,12 @@ class Settings:
     dispatch_max_inflight: int = 1000
     gateway_cache_seconds: float = 2.0
     webhook_timeout_seconds: float = 5.0
+    zarinpal_merchant_id: str = ""  # no online top-up through Zarinpal without it
+    zarinpal_base_url: str = "https://payment.zarinpal.com"
+    zibal_merchant: str = ""
+    zibal_base_url: str = "https://gateway.zibal.ir"
+    payment_timeout_seconds: float = 15.0
+    payment_reconcile_seconds: float = 300.0  # the worker re-verifies unfinished payments this often
 
     @classmethod
     def from_config(cls, config):

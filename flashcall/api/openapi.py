@@ -60,11 +60,13 @@ SCHEMAS = {
     "Balance": {
         "type": "object",
         "additionalProperties": False,
-        "required": ["service_balance", "account_balance", "credit_limit", "unit"],
+        "required": ["service_balance", "account_balance", "credit_limit", "reserved", "available", "unit"],
         "properties": {
             "service_balance": {"type": "integer", "description": "This service's credit in Rial."},
             "account_balance": {"type": "integer", "description": "The account's total credit in Rial."},
-            "credit_limit": {"type": "integer", "description": "How far below zero the account may go (Rial)."},
+            "credit_limit": {"type": "integer", "description": "The lowest total the account may reach: zero or negative (Rial)."},
+            "reserved": {"type": "integer", "description": "Rial held by this account's calls in flight."},
+            "available": {"type": "integer", "description": "What new calls may still reserve: total − reserved − limit (Rial)."},
             "unit": {"type": "string", "const": "IRR"},
         },
     },

@@ -28,5 +28,5 @@ def call_json(call):
 
 
 def balance_json(balance):
-    keys = ("service_balance", "account_balance", "credit_limit", "unit")
+    keys = ("service_balance", "account_balance", "credit_limit", "reserved", "available", "unit")
     return {key: balance[key] for key in keys}

@@ -1,4 +1,7 @@
-"""Billing: the Rial ledger, balances, credit checks and per-call charges (no Flask requests)."""
-from .ledger import UNIT, InsufficientCredit, balance, charge, check_credit
+"""Billing: stored balances in integer Rial with an append-only ledger, call reservations and
+charges, top-ups (online through Zarinpal or Zibal, or approved by an operator), operators' money
+actions, and the invariant check. No Flask requests here."""
+from .balances import UNIT, balance, credit, reserve, settle
+from .errors import BillingError, InsufficientCredit
 
-__all__ = ["UNIT", "InsufficientCredit", "balance", "charge", "check_credit"]
+__all__ = ["UNIT", "balance", "credit", "reserve", "settle", "BillingError", "InsufficientCredit"]

@@ -1,58 +1,52 @@
-"""The ledger in integer Rial: balances, the credit check before a call, and one charge per call."""
-from sqlalchemy import func, select
+"""Reading the ledger: an account's or a service's entries, filtered by kind and time, newest first."""
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
 
 from ..db import db
-from ..models import Account, LedgerEntry
+from ..models import LedgerEntry, Payment
 
-UNIT = "IRR"
-
-
-class InsufficientCredit(Exception):
-    """One more call would take the account below its negative limit."""
+PAGE = 50
 
 
-def service_balance(service_id):
-    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                             .where(LedgerEntry.service_id == service_id))
+def entries(account_id, service_id=None, kind=None, start=None, end=None, before_id=None, limit=PAGE):
+    """Up to `limit` entries newest first (keyset on id: `before_id` continues an earlier page)."""
+    stmt = _filtered(account_id, service_id, kind, start, end)
+    if before_id is not None:
+        stmt = stmt.where(LedgerEntry.id < before_id)
+    return db.session.scalars(stmt.options(joinedload(LedgerEntry.user), joinedload(LedgerEntry.service))
+                              .order_by(LedgerEntry.id.desc()).limit(limit)).all()
 
 
-def account_balance(account_id):
-    return db.session.scalar(select(func.coalesce(func.sum(LedgerEntry.amount), 0))
-                             .where(LedgerEntry.account_id == account_id))
+def stream(account_id, service_id=None, kind=None, start=None, end=None, batch=1000):
+    """Every matching entry, newest first, read in batches (for downloads)."""
+    before = None
+    while True:
+        page = entries(account_id, service_id, kind, start, end, before, batch)
+        yield from page
+        if len(page) < batch:
+            return
+        before = page[-1].id
 
 
-def balance(service):
-    """The service's credit, its account's total and limit, in Rial."""
-    account = db.session.get(Account, service.account_id)
-    return {
-        "service_balance": int(service_balance(service.id)),
-        "account_balance": int(account_balance(account.id)),
-        "credit_limit": int(account.credit_limit),
-        "unit": UNIT,
-    }
+def _filtered(account_id, service_id, kind, start, end):
+    stmt = select(LedgerEntry).where(LedgerEntry.account_id == account_id)
+    if service_id is not None:
+        stmt = stmt.where(LedgerEntry.service_id == service_id)
+    if kind is not None:
+        stmt = stmt.where(LedgerEntry.kind == kind)
+    if start is not None:
+        stmt = stmt.where(LedgerEntry.created_at >= start)
+    if end is not None:
+        stmt = stmt.where(LedgerEntry.created_at < end)
+    return stmt
 
 
-def check_credit(service):
-    """insufficient_credit when one more call would take the account below its negative limit."""
-    price = service.price_per_call
-    if price <= 0:
-        return
-    account = db.session.get(Account, service.account_id)
-    if account_balance(account.id) - price < -account.credit_limit:
-        raise InsufficientCredit()
-
-
-def charge(call, now):
-    """Charge a delivered (or answered) call its service's price, once. Does not commit."""
-    service = call.service
-    price = service.price_per_call
-    if price <= 0 or call.cost:
-        return None
-    if db.session.scalar(select(LedgerEntry.id).where(LedgerEntry.call_id == call.id)) is not None:
-        return None
-    call.cost = price
-    entry = LedgerEntry(account_id=service.account_id, service_id=service.id, kind="charge",
-                        amount=-price, balance_after=int(service_balance(service.id)) - price,
-                        call_id=call.id, note="call", created_at=now)
-    db.session.add(entry)
-    return entry
+def payments(account_id=None, status=None, method=None, limit=PAGE):
+    stmt = select(Payment).options(joinedload(Payment.service), joinedload(Payment.user))
+    if account_id is not None:
+        stmt = stmt.where(Payment.account_id == account_id)
+    if status is not None:
+        stmt = stmt.where(Payment.status == status)
+    if method is not None:
+        stmt = stmt.where(Payment.method == method)
+    return db.session.scalars(stmt.order_by(Payment.id.desc()).limit(limit)).all()

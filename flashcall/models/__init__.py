@@ -3,12 +3,12 @@ from .account import Account, LoginFailure, User
 from .call import Call, CallEvent
 from .gateway import Gateway, NumberBlock, SimInboxEntry
 from .idempotency import IdempotencyRecord
-from .ledger import LedgerEntry, Payment
+from .ledger import LedgerEntry, Payment, PlatformSetting
 from .service import AccessKey, Service
 from .webhook import WebhookDelivery
 
 __all__ = [
     "Account", "User", "LoginFailure", "Service", "AccessKey", "Call", "CallEvent",
     "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
-    "LedgerEntry", "Payment", "WebhookDelivery",
+    "LedgerEntry", "Payment", "PlatformSetting", "WebhookDelivery",
 ]

@@ -1,7 +1,7 @@
 """Accounts (customer organisations), their users, and failed sign-ins for throttling."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -14,12 +14,23 @@ ROLES = ("owner", "developer", "viewer")
 class Account(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(120))
-    # How far below zero the account's total credit may go, in Rial (postpaid).
-    credit_limit: Mapped[int] = mapped_column(default=0)
+    # Money in Rial, stored (never summed on the hot path) and changed only by flashcall.billing:
+    # the lowest total credit the account may reach (zero or negative: postpaid), the total of its
+    # services' credit, and what calls in flight have reserved.
+    credit_limit: Mapped[int] = mapped_column(BigInteger, default=0)
+    balance: Mapped[int] = mapped_column(BigInteger, default=0)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     users: Mapped[list["User"]] = relationship(back_populates="account", order_by="User.id")
     services: Mapped[list["Service"]] = relationship(back_populates="account", order_by="Service.id")
+
+    __table_args__ = (CheckConstraint("credit_limit <= 0", name="ck_account_credit_limit_not_positive"),)
+
+    @property
+    def available(self):
+        """What new calls may still reserve before the limit (Rial)."""
+        return self.balance - self.reserved - self.credit_limit
 
 
 class User(db.Model):

@@ -2,7 +2,7 @@
 import uuid
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import BigInteger, ForeignKey, Index, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -33,7 +33,8 @@ class Call(db.Model):
     ended_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]
-    cost: Mapped[int] = mapped_column(default=0)  # Rial
+    cost: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial charged (once, when delivered)
+    reserved: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial held on the account until it ends
     failure_reason: Mapped[str | None] = mapped_column(String(40))
     retry_of: Mapped[str | None] = mapped_column(ForeignKey("call.id"))
     gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))

@@ -1,7 +1,7 @@
 """Services (one verification product each) and their access keys."""
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -23,7 +23,8 @@ class Service(db.Model):
     webhook_url: Mapped[str | None] = mapped_column(String(500))
     webhook_secret: Mapped[str | None] = mapped_column(String(100))
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
-    price_per_call: Mapped[int] = mapped_column(default=0)  # Rial per delivered call
+    price_per_call: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial per delivered call
+    credit: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial; the sum of its ledger entries
     gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

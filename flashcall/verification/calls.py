@@ -33,16 +33,18 @@ def _check_service(service):
         raise VerificationError("service_disabled")
 
 
-def _check_credit(service):
+def _reserve(service):
+    """Hold the call's price on the account (the limit holds exactly, calls in flight included)."""
     try:
-        billing.check_credit(service)
+        return billing.reserve(service)
     except billing.InsufficientCredit:
         raise VerificationError("insufficient_credit") from None
 
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
-    values = inserts.new_row(
+    reserved = _reserve(service)  # last before the INSERT: the account row stays locked the least time
+    values = inserts.new_row(reserved=reserved, 
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
         caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
         code_length=service.code_length, status="queued", source=source, created_at=now,
@@ -65,7 +67,6 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
         limits.lock_number(service.id, phone)
         at = now or utcnow()  # read after the lock so a waiter sees its own moment
         limits.check_limits(service, phone, at)
-        _check_credit(service)
         return _new_call(service, phone, gateway, key, source, at)
     return commit_or_rollback(work, keep_loaded=True)
 
@@ -193,7 +194,6 @@ def retry_call(call, *, key=None, source=None, now=None):
         if old.status not in ("expired", "failed"):
             raise VerificationError("call_still_active")
         limits.check_daily(service, old.phone, at)
-        _check_credit(service)
         return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
     return commit_or_rollback(work, keep_loaded=True)
 

@@ -9,7 +9,7 @@ ERRORS = {
     "interval_limit": (429, "one_call_for_two_minutes", _l("This number was called a moment ago. Please wait before calling it again.")),
     "daily_limit": (429, "ten_calls_per_day", _l("This number has reached today's call limit.")),
     "service_disabled": (403, "service_is_not_connected", _l("This service is suspended.")),
-    "insufficient_credit": (402, "service_is_not_connected", _l("Your credit is below the allowed limit. Please top up.")),
+    "insufficient_credit": (402, "service_is_not_connected", _l("The account's credit has reached its limit. Top up a service to make new calls.")),
     "code_expired": (410, "code_lifetime_expired", _l("The code has expired. Request a new call.")),
     "code_not_found": (404, "auth_code_does_not_exist", _l("There is no code for this number.")),
     "attempts_exhausted": (429, "auth_attempts_ended", _l("No attempts are left for this code. Request a new call.")),

@@ -1,4 +1,4 @@
-"""The call state machine: allowed transitions, timestamps, events, webhooks and charging."""
+"""The call state machine: allowed transitions, timestamps, events, webhooks, charging and releasing."""
 from sqlalchemy import inspect
 
 from .. import billing
@@ -15,8 +15,6 @@ TRANSITIONS = {
 }
 TIMESTAMP = {"dialing": "dialed_at", "ringing": "ringing_at", "verified": "verified_at"}
 ENDING = {"delivered", "answered", "failed", "expired", "canceled"}
-# A code typed while the phone still rings proves it rang: charged like a delivered call.
-CHARGED = {"delivered", "answered", "verified"}
 
 
 class TransitionError(RuntimeError):
@@ -53,8 +51,7 @@ def transition(call, status, now, reason=None, flush=True):
         call.ended_at = now
     if status == "failed":
         call.failure_reason = reason
-    if status in CHARGED:
-        billing.charge(call, now)
+    billing.settle(call, status, now)  # the reservation becomes the charge, or is released
     record(call, status, now, reason)
     outbox.enqueue(call, status)
     if flush:

@@ -84,11 +84,21 @@ def test_retry_refuses_a_body_with_fields(api, started):
     assert response.status_code == 400 and response.get_json()["field"] == "phone"
 
 
-def test_balance_shows_service_account_and_limit_in_rial(api):
+def test_balance_shows_service_account_limit_and_reservations_in_rial(api, make, service):
+    from flashcall.billing import admin, credit
+    from flashcall.clock import utcnow
+    from flashcall.db import db
+    other = make.service(service.account)
+    credit(service, 30_000, "topup", utcnow())
+    credit(other, 5_000, "topup", utcnow())
+    admin.set_limit(service.account, -20_000)
+    admin.set_price(service, 2_500)
+    db.session.commit()
+    assert api.post("/calls", json={"phone": PHONE}).status_code == 201  # in flight: 2,500 reserved
     response = api.get("/balance")
     assert response.status_code == 200
-    assert response.get_json() == {"service_balance": 0, "account_balance": 0,
-                                   "credit_limit": response.get_json()["credit_limit"], "unit": "IRR"}
+    assert response.get_json() == {"service_balance": 30_000, "account_balance": 35_000, "credit_limit": -20_000,
+                                   "reserved": 2_500, "available": 52_500, "unit": "IRR"}
 
 
 def test_using_a_key_records_last_used(api, service):

@@ -205,13 +205,14 @@ def test_canceled_queued_call_is_never_dialed(service):
 
 def test_no_charge_while_prices_are_zero(service):
     _delivered(service)
-    assert balance(service) == {"service_balance": 0, "account_balance": 0, "credit_limit": 0, "unit": "IRR"}
+    assert balance(service) == {"service_balance": 0, "account_balance": 0, "credit_limit": 0, "reserved": 0,
+                                "available": 0, "unit": "IRR"}
 
 
 def test_delivered_call_is_charged_once_and_failed_calls_never(service):
     from flashcall.telephony.drivers import simulator
     service.price_per_call = 500
-    service.account.credit_limit = 10_000
+    service.account.credit_limit = -10_000
     call = _delivered(service)
     verify_call(call, call.code, now=T0)
     simulator.set_outcome("+989121234568", "unreachable")
@@ -224,7 +225,7 @@ def test_delivered_call_is_charged_once_and_failed_calls_never(service):
 
 def test_credit_limit_refuses_new_calls(service):
     service.price_per_call = 500
-    service.account.credit_limit = 700
+    service.account.credit_limit = -700
     _delivered(service)
     err = _error(start_call, service, "+989121234568", now=T0)
     assert err.code == "insufficient_credit" and err.http_status == 402

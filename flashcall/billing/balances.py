@@ -1,0 +1,92 @@
+"""Stored balances, changed only here, each by one atomic UPDATE in the transaction of its ledger row.
+
+- A service's `credit` is the sum of its ledger entries; the account's `balance` the sum of its
+  services' credit; the account's `reserved` what calls in flight hold.
+- A call reserves its service's price when accepted (`reserve`): one conditional UPDATE of the
+  account row, so the limit holds exactly however many calls race (PostgreSQL re-checks the
+  condition after waiting for the row; SQLite serialises writers).
+- When the call is delivered (or answered, or verified while ringing) the reservation becomes the
+  charge; when it ends any other way it is released (`settle`, called by the call's transition).
+"""
+from sqlalchemy import insert, select, update
+
+from ..db import db
+from ..models import Account, LedgerEntry, Service
+from .errors import InsufficientCredit
+
+UNIT = "IRR"
+# A code typed while the phone still rings proves it rang: charged like a delivered call.
+CHARGED = {"delivered", "answered", "verified"}
+RELEASED = {"failed", "expired", "canceled"}
+SYNC = {"synchronize_session": False}  # the ORM objects are not refreshed; nothing reads them after
+
+
+def reserve(service):
+    """Hold the service's price on its account for a new call; returns the amount held.
+    Raises InsufficientCredit when the account's total less its reservations would fall below its limit.
+    Does not commit."""
+    price = service.price_per_call
+    if price <= 0:
+        return 0
+    held = db.session.execute(
+        update(Account).where(Account.id == service.account_id,
+                              Account.balance - Account.reserved - price >= Account.credit_limit)
+        .values(reserved=Account.reserved + price).returning(Account.id).execution_options(**SYNC)).first()
+    if held is None:
+        raise InsufficientCredit()
+    return price
+
+
+def settle(call, status, now):
+    """Turn the call's reservation into its charge, or release it, as its new `status` says. No commit."""
+    if not call.reserved:
+        return None
+    if status in CHARGED:
+        return _charge(call, now)
+    if status in RELEASED:
+        _move(call.service.account_id, reserved=-call.reserved)
+        call.reserved = 0
+    return None
+
+
+def _charge(call, now):
+    amount = call.reserved
+    service = call.service
+    entry = _entry(service.id, service.account_id, -amount, "charge", now, call_id=call.id, note="call")
+    _move(service.account_id, reserved=-amount)
+    call.cost, call.reserved = amount, 0
+    return entry
+
+
+def credit(service, amount, kind, now, *, user_id=None, payment_id=None, note=None):
+    """Add `amount` (signed Rial) to the service's credit with its ledger row. Does not commit."""
+    return _entry(service.id, service.account_id, amount, kind, now,
+                  user_id=user_id, payment_id=payment_id, note=note)
+
+
+def _entry(service_id, account_id, amount, kind, now, **refs):
+    """The service's and account's stored balances move by `amount`, and the ledger row records the
+    service's credit after it (read from the UPDATE itself, so it is right under concurrency)."""
+    after = db.session.execute(
+        update(Service).where(Service.id == service_id).values(credit=Service.credit + amount)
+        .returning(Service.credit).execution_options(**SYNC)).scalar_one()
+    _move(account_id, balance=amount)
+    values = dict(account_id=account_id, service_id=service_id, kind=kind, amount=amount,
+                  balance_after=after, created_at=now, **refs)
+    entry_id = db.session.execute(insert(LedgerEntry).values(values).returning(LedgerEntry.id)).scalar_one()
+    return {"id": entry_id, **values}
+
+
+def _move(account_id, balance=0, reserved=0):
+    db.session.execute(update(Account).where(Account.id == account_id)
+                       .values(balance=Account.balance + balance, reserved=Account.reserved + reserved)
+                       .execution_options(**SYNC))
+
+
+def balance(service):
+    """The service's credit, its account's total, limit and reservations, in Rial (fresh from the rows)."""
+    credit_, total, limit, reserved = db.session.execute(
+        select(Service.credit, Account.balance, Account.credit_limit, Account.reserved)
+        .join(Account, Account.id == Service.account_id).where(Service.id == service.id)).one()
+    return {"service_balance": int(credit_), "account_balance": int(total), "credit_limit": int(limit),
+            "reserved": int(reserved), "available": int(total - reserved - limit), "unit": UNIT}

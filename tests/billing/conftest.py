@@ -1,0 +1,16 @@
+"""Billing fixtures: the engine's context and clock, and the books checked after every test."""
+import pytest
+
+from flashcall.billing import check
+
+from ..verification.conftest import PHONE, T0, ctx  # noqa: F401  (fixtures and constants shared with the engine's tests)
+
+__all__ = ["PHONE", "T0"]
+
+
+@pytest.fixture(autouse=True)
+def books_balance(app):
+    """After every billing scenario: each stored balance equals what its ledger says."""
+    yield
+    with app.app_context():
+        assert check.problems() == []
