@@ -39,17 +39,22 @@ def start_online(service, amount, user_id, settings, callback_url, now=None):
     payment = Payment(account_id=service.account_id, service_id=service.id, user_id=user_id, method="online",
                       provider=provider.name, amount=amount, created_at=now or utcnow())
     db.session.add(payment)
-    db.session.commit()
+    db.session.flush()
+    payment_id = payment.id
+    db.session.commit()  # and read nothing more: no transaction (no SQLite write lock) while the provider answers
     try:
-        payment.reference = provider.request(amount, f"Flashcall top-up #{payment.id}", callback_url(payment.id),
-                                             payment.id)
+        reference = provider.request(amount, f"Flashcall top-up #{payment_id}", callback_url(payment_id), payment_id)
     except ProviderError as error:
-        payment.status, payment.failure_code, payment.updated_at = "failed", error.code[:16], utcnow()
-        db.session.commit()
+        _finish(payment_id, Outcome(False, error.code), now)
         raise BillingError("provider_unavailable" if _transient(error.code) else "provider_refused",
-                           code=error.code) from None
-    db.session.commit()
-    return payment, provider.start_url(payment.reference)
+                           provider_code=error.code) from None
+
+    def work():
+        pending = _locked(payment_id)
+        pending.reference = reference
+        return pending
+    payment = commit_or_rollback(work)
+    return payment, provider.start_url(reference)
 
 
 def complete_online(payment_id, args, settings, now=None):
