@@ -20,6 +20,7 @@ BLUEPRINTS = [
     ("flashcall.web.operator", "/operator"),
     ("flashcall.web.guide", "/guide"),
     ("flashcall.web.webhooks", "/webhooks"),
+    ("flashcall.web.billing", None),
     ("flashcall.web.language", None),
     ("flashcall.api", API_PREFIX),
     ("flashcall.compat", COMPAT_PREFIX),

@@ -1,9 +1,11 @@
-"""The worker process loop: dispatching calls, call upkeep (lease recovery, expiry) and webhook
-sending, on one schedule. `flask --app app dispatcher` runs it; more periodic jobs join `JOBS`."""
+"""The worker process loop: dispatching calls, call upkeep (lease recovery, expiry), and — in a thread
+of its own, as they wait on other servers — webhook sending and payment reconciliation.
+`flask --app app dispatcher` runs it; more periodic jobs join `JOBS` (or `NETWORK_JOBS`)."""
 import logging
 import threading
 import time
 
+from .billing import payments
 from .clock import utcnow
 from .db import db
 from .dispatch import maintenance
@@ -16,7 +18,12 @@ log = logging.getLogger("flashcall.dispatcher")
 
 # Periodic jobs of the main loop: (name, every so many seconds, job(now, settings)).
 JOBS = [
-    ("maintenance", 1.0, lambda now, settings: maintenance.maintain(now)),
+    ("maintenance", lambda settings: 1.0, lambda now, settings: maintenance.maintain(now)),
+]
+# Jobs that wait on other servers, run beside webhook sending so they never delay a dial.
+NETWORK_JOBS = [
+    ("payment reconciliation", lambda settings: settings.payment_reconcile_seconds,
+     lambda now, settings: payments.reconcile(settings, now)),
 ]
 
 
@@ -46,12 +53,17 @@ class Schedule:
 
     def run_due(self, settings):
         for name, every, job in self.jobs:
-            if time.monotonic() - self.last[name] >= every:
-                job(utcnow(), settings)
+            if time.monotonic() - self.last[name] >= every(settings):
                 self.last[name] = time.monotonic()
+                try:
+                    job(utcnow(), settings)
+                except Exception:  # one failing job never stops the others
+                    log.exception("%s failed", name)
+                    db.session.rollback()
 
 
-def _webhook_loop(app, settings, stop):
+def _network_loop(app, settings, stop):
+    schedule = Schedule(NETWORK_JOBS)
     with app.app_context():
         while not stop.is_set():
             try:
@@ -59,6 +71,7 @@ def _webhook_loop(app, settings, stop):
             except Exception:
                 log.exception("webhook delivery pass failed")
                 db.session.rollback()
+            schedule.run_due(settings)
             stop.wait(max(settings.dispatch_poll_seconds, 0.5))
 
 
@@ -67,7 +80,7 @@ def run(app, worker_id=None, stop=None, settings=None):
     Webhooks are sent from a thread of their own, so a slow receiver never delays a dial."""
     stop = stop or threading.Event()
     settings = settings or Settings()
-    webhooks = threading.Thread(target=_webhook_loop, args=(app, settings, stop), daemon=True, name="webhooks")
+    webhooks = threading.Thread(target=_network_loop, args=(app, settings, stop), daemon=True, name="network")
     webhooks.start()
     with app.app_context():
         dispatcher = Dispatcher(worker_id, settings)

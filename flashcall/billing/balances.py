@@ -8,7 +8,7 @@
 - When the call is delivered (or answered, or verified while ringing) the reservation becomes the
   charge; when it ends any other way it is released (`settle`, called by the call's transition).
 """
-from sqlalchemy import insert, select, update
+from sqlalchemy import func, insert, select, update
 
 from ..db import db
 from ..models import Account, LedgerEntry, Service
@@ -90,3 +90,21 @@ def balance(service):
         .join(Account, Account.id == Service.account_id).where(Service.id == service.id)).one()
     return {"service_balance": int(credit_), "account_balance": int(total), "credit_limit": int(limit),
             "reserved": int(reserved), "available": int(total - reserved - limit), "unit": UNIT}
+
+
+NEAR_LIMIT_SHARE = 0.1  # "close to the limit": within 10% of it
+
+
+def account_money(account_id):
+    """The account's total, reservations, limit and what is left, with the two warnings the
+    dashboard shows: close to the limit, and new (priced) calls refused."""
+    total, reserved, limit = db.session.execute(
+        select(Account.balance, Account.reserved, Account.credit_limit).where(Account.id == account_id)).one()
+    price = db.session.scalar(select(func.max(Service.price_per_call))
+                              .where(Service.account_id == account_id, Service.status == "active")) or 0
+    available = total - reserved - limit
+    margin = max(-limit * NEAR_LIMIT_SHARE, price * 10)  # a tenth of the limit, or ten calls' worth
+    used = 0 if limit >= 0 else min(100, max(0, round(100 * min(0, total - reserved) / limit)))
+    return {"balance": int(total), "reserved": int(reserved), "credit_limit": int(limit), "available": int(available),
+            "price": int(price), "used_percent": used, "refusing": price > 0 and available < price,
+            "near_limit": price > 0 and available < margin}

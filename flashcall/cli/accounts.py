@@ -7,6 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from .. import accounts
+from ..billing import admin as billing_admin
 from ..db import db
 from ..models import Account, Service, User
 from ..telephony.routing import ensure_default_gateway
@@ -82,6 +83,9 @@ def service_create(account_email, name, **fields):
     if user is None:
         _fail(f"no user with email {account_email}")
     fields = {k: v for k, v in fields.items() if v is not None}
+    fields.setdefault("price_per_call", billing_admin.default_price())
+    if fields["price_per_call"] < 0:
+        _fail("the price cannot be negative")
     try:
         service = accounts.create_service(user.account, name, **fields)
     except accounts.ProvisioningError as exc:

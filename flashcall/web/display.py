@@ -1,9 +1,9 @@
 """Template filters for what people see: Jalali dates, Persian digits, money."""
-from datetime import timezone
+from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import get_locale, gettext as _
-from persiantools.jdatetime import JalaliDateTime
+from persiantools.jdatetime import JalaliDate, JalaliDateTime
 
 from ..clock import TEHRAN
 from ..digits import to_persian
@@ -34,12 +34,18 @@ def local_time(value):
     return value.replace(tzinfo=timezone.utc).astimezone(TEHRAN)
 
 
-def jalali(value, with_time=True, seconds=False):
-    """Jalali date (and time) in Asia/Tehran on Persian pages; Gregorian ISO otherwise."""
+def jalali(value, with_time=True, seconds=False, latin=False):
+    """Jalali date (and time) in Asia/Tehran on Persian pages; Gregorian ISO otherwise.
+    latin=True: Jalali with Latin digits whatever the page (for downloads)."""
     if value is None:
         return "—"
+    if not isinstance(value, datetime):  # a calendar day, no time zone to convert
+        text = JalaliDate(value).strftime("%Y/%m/%d")
+        return to_persian(text) if _persian() and not latin else text
     local = local_time(value)
     fmt = "%Y/%m/%d" + (" %H:%M" if with_time else "") + (":%S" if seconds and with_time else "")
+    if latin:
+        return JalaliDateTime(local).strftime(fmt)
     if _persian():
         return to_persian(JalaliDateTime(local).strftime(fmt))
     return local.strftime(fmt.replace("/", "-"))

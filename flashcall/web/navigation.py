@@ -7,9 +7,11 @@ MENU = [
     ("dashboard.index", _l("Overview"), "view"),
     ("services.index", _l("Services"), "view"),
     ("testpage.index", _l("Test service"), "develop"),
+    ("billing.index", _l("Credit and top-ups"), "view"),
     ("guide.index", _l("API guide"), "view"),
     ("users.index", _l("Users"), "manage"),
     ("operator.index", _l("Operator"), "operator"),
+    ("billing.operator_index", _l("Money"), "operator"),
 ]
 
 

@@ -4,6 +4,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from ... import accounts
+from ...billing import admin as billing_admin
 from ...db import db
 from ...models import Service
 from ..scoping import get_owned_or_404, owned, requires
@@ -23,7 +24,8 @@ def index():
 def new():
     form = ServiceForm()
     if form.validate_on_submit():
-        service = accounts.create_service(current_user.account, **form.settings())
+        service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
+                                          **form.settings())
         db.session.commit()
         flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
         return redirect(url_for("services.detail", service_id=service.id))
