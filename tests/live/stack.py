@@ -119,6 +119,7 @@ class Stack:
         for option, value in options.items():
             args += [f"--{option.replace('_', '-')}", str(value)]
         service_id = self.flask(*args).splitlines()[-1]
+        self.last_service_id = int(service_id)
         return self.flask("key", "create", "--service", service_id, "--label", "live").splitlines()[-1]
 
     @staticmethod
