@@ -7,6 +7,8 @@ second process loads, for a fixed number of requests each:
   verify    POST /api/v1/calls/{id}/verify  (the right code, read from the database)
 and prints requests/s, p50/p99 and the ratio to the baseline; then places calls at a fixed
 rate (50/s) and prints the time from API accept (created_at) to gateway dial (dialed_at).
+Then money: a service priced at 1,000 Rial whose account already holds 1,000,000 ledger rows,
+against the free service, in alternating rounds (calls and verify), and accept→dial for it.
 
     .venv/bin/python bench/api.py [--requests 1000] [--concurrency 16] [--rate 50] [--seconds 10] [--rounds 2]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
@@ -120,6 +122,7 @@ def main():
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--ledger-rows", type=int, default=1_000_000)
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -178,6 +181,66 @@ def main():
                 "SELECT EXTRACT(EPOCH FROM dialed_at - created_at) * 1000 FROM call WHERE dialed_at IS NOT NULL")]
         print(f"accept→dial  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms  p99 {percentile(gaps, 0.99):6.1f} ms"
               f"  max {max(gaps):6.1f} ms  mean {statistics.mean(gaps):6.1f} ms")
+
+        priced(stack, args, headers)
+
+
+def seed_ledger(db_url, service_id, rows):
+    """`rows` top-ups of 1,000 Rial on the service's account, and the stored balances to match."""
+    with psycopg.connect(db_url, autocommit=True) as conn:
+        account_id = conn.execute("SELECT account_id FROM service WHERE id = %s", (service_id,)).fetchone()[0]
+        conn.execute("INSERT INTO ledger_entry (account_id, service_id, kind, amount, balance_after, note, created_at)"
+                     " SELECT %s, %s, 'topup', 1000, g * 1000, 'bench', now() - make_interval(secs => %s - g)"
+                     " FROM generate_series(1, %s) AS g", (account_id, service_id, rows, rows))
+        conn.execute("UPDATE service SET credit = %s WHERE id = %s", (rows * 1000, service_id))
+        conn.execute("UPDATE account SET balance = (SELECT sum(credit) FROM service WHERE account_id = %s)"
+                     " WHERE id = %s", (account_id, account_id))
+        conn.execute("ANALYZE ledger_entry")
+
+
+def priced(stack, args, free_headers):
+    """Calls and verify on a priced service (with a big ledger) beside the free service, same run."""
+    key = stack.new_key("Priced", min_interval=0, daily_limit=100000, code_lifetime=60, price=1000)
+    started = time.perf_counter()
+    seed_ledger(stack.pg.url, stack.last_service_id, args.ledger_rows)
+    print(f"\nmoney: {args.ledger_rows:,} ledger rows seeded in {time.perf_counter() - started:.1f} s; "
+          f"price 1,000 Rial vs price 0, alternating, {args.rounds} rounds", flush=True)
+    headers = {"Authorization": f"Bearer {key}"}
+    base, n = stack.base_url, args.requests
+    ratios = {"calls": [], "verify": []}
+    for round_ in range(args.rounds):
+        loads = {}
+        for name, auth, prefix in (("free", free_headers, "0915"), ("priced", headers, "0916"),
+                                   ("free", free_headers, "0917")):
+            calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"{prefix}{round_}{i:06d}"})
+                                           for i in range(n)], "concurrency": args.concurrency, "headers": auth})
+            wait_dialed(stack.pg.url, 0)
+            with psycopg.connect(stack.pg.url) as conn:
+                rows = conn.execute("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered'"
+                                    " AND phone LIKE %s ORDER BY created_at DESC LIMIT %s",
+                                    (f"+98{prefix[1:]}{round_}%", n)).fetchall()
+            verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": caller[-length:]})
+                                            for cid, caller, length in rows],
+                               "concurrency": args.concurrency, "headers": auth})
+            loads.setdefault(name, []).append((calls, verify))
+        print(f"round {round_ + 1}:", flush=True)
+        for kind, index in (("calls", 0), ("verify", 1)):
+            for pair in loads["free"]:  # the free loads bracket the priced one
+                report(f"{kind}/0", pair[index])
+            free = statistics.mean(len(pair[index]["latencies"]) / pair[index]["elapsed"] for pair in loads["free"])
+            ratios[kind].append(report(f"{kind}/1000", loads["priced"][0][index], free) / free)
+    print("priced ÷ free, mean of rounds: " + ", ".join(
+        f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
+
+    count = args.rate * args.seconds
+    _paced(base + "/api/v1/calls", headers, [f"0918{i:07d}" for i in range(count)], args.rate)
+    wait_dialed(stack.pg.url, 0)
+    with psycopg.connect(stack.pg.url) as conn:
+        gaps = [row[0] for row in conn.execute(
+            "SELECT EXTRACT(EPOCH FROM dialed_at - created_at) * 1000 FROM call"
+            " WHERE dialed_at IS NOT NULL AND phone LIKE '+98918%'")]
+    print(f"accept→dial priced  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms  p99 {percentile(gaps, 0.99):6.1f} ms"
+          f"  max {max(gaps):6.1f} ms")
 
 
 if __name__ == "__main__":
