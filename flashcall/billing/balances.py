@@ -7,8 +7,14 @@
   condition after waiting for the row; SQLite serialises writers).
 - When the call is delivered (or answered, or verified while ringing) the reservation becomes the
   charge; when it ends any other way it is released (`settle`, called by the call's transition).
+  Settlements are gathered and written just before their transaction commits, one UPDATE per
+  service and per account in id order: the rows every call of an account shares stay locked for
+  the shortest time, and two dispatchers always lock them in the same order.
 """
-from sqlalchemy import func, insert, select, update
+from collections import defaultdict
+
+from sqlalchemy import event, func, insert, select, update
+from sqlalchemy.orm import Session
 
 from ..db import db
 from ..models import Account, LedgerEntry, Service
@@ -38,24 +44,61 @@ def reserve(service):
 
 
 def settle(call, status, now):
-    """Turn the call's reservation into its charge, or release it, as its new `status` says. No commit."""
+    """Turn the call's reservation into its charge, or release it, as its new `status` says.
+    Written when the transaction commits. Does not commit."""
     if not call.reserved:
-        return None
+        return
+    amount, account_id = call.reserved, call.service.account_id
     if status in CHARGED:
-        return _charge(call, now)
-    if status in RELEASED:
-        _move(call.service.account_id, reserved=-call.reserved)
+        _pending().append((call.service_id, account_id, amount, call.id, now))
+        call.cost, call.reserved = amount, 0
+    elif status in RELEASED:
+        _pending().append((None, account_id, amount, None, now))
         call.reserved = 0
-    return None
 
 
-def _charge(call, now):
-    amount = call.reserved
-    service = call.service
-    entry = _entry(service.id, service.account_id, -amount, "charge", now, call_id=call.id, note="call")
-    _move(service.account_id, reserved=-amount)
-    call.cost, call.reserved = amount, 0
-    return entry
+PENDING = "flashcall.settlements"
+
+
+def _pending():
+    return db.session.info.setdefault(PENDING, [])
+
+
+@event.listens_for(Session, "before_commit")
+def _write_settlements(session):
+    pending = session.info.pop(PENDING, None)
+    if not pending:
+        return
+    charges, moves = defaultdict(list), defaultdict(lambda: [0, 0])  # account: [balance, reserved]
+    for service_id, account_id, amount, call_id, now in pending:
+        moves[account_id][1] -= amount
+        if service_id is not None:
+            charges[service_id].append((account_id, amount, call_id, now))
+            moves[account_id][0] -= amount
+    rows = []
+    for service_id in sorted(charges):
+        entries = charges[service_id]
+        after = session.execute(
+            update(Service).where(Service.id == service_id)
+            .values(credit=Service.credit - sum(entry[1] for entry in entries))
+            .returning(Service.credit).execution_options(**SYNC)).scalar_one()
+        running = after + sum(entry[1] for entry in entries)
+        for account_id, amount, call_id, now in entries:
+            running -= amount
+            rows.append({"account_id": account_id, "service_id": service_id, "kind": "charge", "amount": -amount,
+                         "balance_after": running, "call_id": call_id, "note": "call", "created_at": now})
+    for account_id in sorted(moves):
+        balance_, reserved = moves[account_id]
+        session.execute(update(Account).where(Account.id == account_id)
+                        .values(balance=Account.balance + balance_, reserved=Account.reserved + reserved)
+                        .execution_options(**SYNC))
+    if rows:
+        session.execute(insert(LedgerEntry), rows)
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _forget_settlements(session, _previous_transaction):
+    session.info.pop(PENDING, None)
 
 
 def credit(service, amount, kind, now, *, user_id=None, payment_id=None, note=None):

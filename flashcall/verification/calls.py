@@ -43,16 +43,24 @@ def _reserve(service):
 
 def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
-    reserved = _reserve(service)  # last before the INSERT: the account row stays locked the least time
-    values = inserts.new_row(reserved=reserved, 
+    values = inserts.new_row(
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
         caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
         code_length=service.code_length, status="queued", source=source, created_at=now,
         expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
-        retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id)
+        retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id,
+        reserved=max(service.price_per_call, 0))
     call = Call(**values, service=service, key=key, events=[])
     event = record(call, "queued", now)
     inserts.insert_loaded(call, values, event)
+    # Last statement before the commit: the account's row, which every new call of the account
+    # updates, stays locked the shortest time. Refused → the whole transaction rolls back, and the
+    # objects entered as loaded leave the session with it.
+    try:
+        _reserve(service)
+    except VerificationError:
+        db.session.expunge(call)
+        raise
     return call
 
 
