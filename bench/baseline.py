@@ -8,7 +8,7 @@ from flask import Blueprint, jsonify
 from flashcall.db import db
 from flashcall.extensions import csrf
 from flashcall.factory import create_app
-from flashcall.models import LoginFailure
+from flashcall.models import AuditEntry
 
 bp = Blueprint("benchmark", __name__)
 csrf.exempt(bp)
@@ -16,7 +16,7 @@ csrf.exempt(bp)
 
 @bp.post("/_bench/insert")
 def insert():
-    row = LoginFailure(email="bench@example.invalid", ip="127.0.0.1")
+    row = AuditEntry(action="bench.baseline", ip="127.0.0.1")
     db.session.add(row)
     db.session.commit()
     return jsonify(status="ok", id=row.id), 201

@@ -1,10 +1,27 @@
 """Configuration from the environment, with defaults for a one-machine install."""
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("FLASHCALL_INSTANCE", ROOT / "instance"))
+
+
+def _env(name, default):
+    return os.environ.get(name, default)
+
+
+def _flag(name, default="0"):
+    return os.environ.get(name, default) == "1"
+
+
+def ensure_instance():
+    """The instance folder (SQLite file, generated secret, backups by default), readable by its owner only."""
+    INSTANCE.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if INSTANCE.stat().st_uid == os.getuid():
+        INSTANCE.chmod(0o700)
+    return INSTANCE
 
 
 def secret_key():
@@ -13,9 +30,10 @@ def secret_key():
         return os.environ["SECRET_KEY"]
     path = INSTANCE / "secret_key"
     if not path.exists():
-        INSTANCE.mkdir(parents=True, exist_ok=True)
-        path.write_text(secrets.token_hex(32))
-        path.chmod(0o600)
+        ensure_instance()
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "w") as file:
+            file.write(secrets.token_hex(32))
     return path.read_text().strip()
 
 
@@ -34,9 +52,34 @@ class Config:
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
-    SESSION_COOKIE_SECURE = os.environ.get("FLASHCALL_SECURE_COOKIES", "0") == "1"
+    SESSION_COOKIE_SECURE = _flag("FLASHCALL_SECURE_COOKIES")
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_SECURE = SESSION_COOKIE_SECURE
+    REMEMBER_COOKIE_DURATION = timedelta(days=int(_env("FLASHCALL_REMEMBER_DAYS", "14")))
+    # A session unused this long is refused by the server (the signed cookie carries its time).
+    PERMANENT_SESSION_LIFETIME = timedelta(minutes=int(_env("FLASHCALL_SESSION_IDLE_MINUTES", "60")))
+    # How many reverse proxies (nginx …) stand in front: their X-Forwarded-For/-Proto are believed.
+    TRUSTED_PROXIES = int(_env("FLASHCALL_TRUSTED_PROXIES", "0"))
+    # Largest request body anywhere (the API's own limit, 16 KB, is smaller).
+    MAX_CONTENT_LENGTH = int(_env("FLASHCALL_MAX_BODY_BYTES", str(1024 * 1024)))
+    # Platform operators must set up two-factor sign-in before using the dashboard.
+    REQUIRE_2FA = _flag("FLASHCALL_REQUIRE_2FA")
+    # Webhook URLs may point at private addresses (loopback, LAN); the metadata range never.
+    WEBHOOK_ALLOW_PRIVATE = _flag("FLASHCALL_WEBHOOK_ALLOW_PRIVATE")
+    # The dashboard's public address, for links sent by email (never taken from a request's Host).
+    BASE_URL = _env("FLASHCALL_BASE_URL", "").rstrip("/") or None
+    PASSWORD_RESET_HOURS = int(_env("FLASHCALL_PASSWORD_RESET_HOURS", "24"))
+    # Mail for password-reset links; without a host, operators hand out reset links themselves.
+    SMTP_HOST = _env("FLASHCALL_SMTP_HOST", "") or None
+    SMTP_PORT = int(_env("FLASHCALL_SMTP_PORT", "587"))
+    SMTP_USER = _env("FLASHCALL_SMTP_USER", "") or None
+    SMTP_PASSWORD = _env("FLASHCALL_SMTP_PASSWORD", "") or None
+    SMTP_FROM = _env("FLASHCALL_SMTP_FROM", "flashcall@localhost")
+    SMTP_STARTTLS = _flag("FLASHCALL_SMTP_STARTTLS", "1")
+    # SQLite waits this long for the write lock: below gunicorn's 30 s worker timeout, so a
+    # request under a held lock answers 503 instead of its worker being killed.
+    SQLITE_BUSY_TIMEOUT_SECONDS = float(_env("FLASHCALL_SQLITE_BUSY_TIMEOUT", "10"))
     WTF_CSRF_TIME_LIMIT = None
     BABEL_DEFAULT_LOCALE = "fa"
     BABEL_DEFAULT_TIMEZONE = "Asia/Tehran"
@@ -46,11 +89,15 @@ class Config:
     MONEY_UNIT = os.environ.get("FLASHCALL_MONEY_UNIT", "toman")
     # Request rate limits (Flask-Limiter); use redis://… when several web processes run.
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
-    RATELIMIT_HEADERS_ENABLED = True
+    # Off: Flask-Limiter would overwrite our Retry-After and add one to every answer; 429s set their own.
+    RATELIMIT_HEADERS_ENABLED = False
     API_RATE_LIMIT_PER_KEY = os.environ.get("FLASHCALL_API_RATE_LIMIT_PER_KEY", "600/minute")
     API_RATE_LIMIT_PER_IP = os.environ.get("FLASHCALL_API_RATE_LIMIT_PER_IP", "1200/minute")
-    # Sign-in throttling: this many failures for one email or address within the window.
+    # Sign-in throttling: attempts per (email, address) pair within the window, and the slower
+    # ceilings per email (from any address) and per address (for any email).
     LOGIN_MAX_FAILURES = int(os.environ.get("FLASHCALL_LOGIN_MAX_FAILURES", "5"))
+    LOGIN_MAX_FAILURES_PER_EMAIL = int(_env("FLASHCALL_LOGIN_MAX_FAILURES_PER_EMAIL", "50"))
+    LOGIN_MAX_FAILURES_PER_ADDRESS = int(_env("FLASHCALL_LOGIN_MAX_FAILURES_PER_ADDRESS", "50"))
     LOGIN_FAILURE_WINDOW_SECONDS = int(os.environ.get("FLASHCALL_LOGIN_FAILURE_WINDOW", "900"))
     # The simulator gateway: seconds before the simulated phone rings, and rings for.
     SIM_RING_DELAY = float(os.environ.get("FLASHCALL_SIM_RING_DELAY", "1.0"))
@@ -80,5 +127,6 @@ def load(overrides=None):
     cfg["SQLALCHEMY_DATABASE_URI"] = _database_url()
     cfg.update(overrides or {})
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {"timeout": 30, "check_same_thread": False}}
+        cfg["SQLALCHEMY_ENGINE_OPTIONS"] = {"connect_args": {
+            "timeout": cfg["SQLITE_BUSY_TIMEOUT_SECONDS"], "check_same_thread": False}}
     return cfg

@@ -1,5 +1,7 @@
 """Database plumbing in one place: the Flask-SQLAlchemy session, the dialect check, the
 commit-or-rollback unit of work, and SQLite's tuning for several processes on one file."""
+import os
+
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
 from flask_sqlalchemy import SQLAlchemy
@@ -35,21 +37,30 @@ def commit_or_rollback(work, keep_loaded=False):
         raise
 
 
-def configure_sqlite(engine):
-    """SQLite shared by several processes: WAL, busy timeout, serialised writers.
+def create_private_file(path):
+    """Create `path` readable by its owner only (0600) if it does not exist yet."""
+    if path and not os.path.exists(path) and os.path.isdir(os.path.dirname(os.path.abspath(path))):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
+
+
+def configure_sqlite(engine, busy_timeout_seconds=10.0):
+    """SQLite shared by several processes: WAL, busy timeout, serialised writers, a private file.
 
     Every transaction starts with BEGIN IMMEDIATE, so two processes never both read a limit
     and then both write past it: the second waits (busy timeout) until the first commits.
+    The file is created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
     """
     if engine.dialect.name != "sqlite":
         return
+    create_private_file(engine.url.database if engine.url.database not in (None, "", ":memory:") else None)
+    busy_ms = int(busy_timeout_seconds * 1000)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record):
         dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
         cur = dbapi_conn.cursor()
         cur.execute("PRAGMA journal_mode=WAL")
-        cur.execute("PRAGMA busy_timeout=30000")
+        cur.execute(f"PRAGMA busy_timeout={busy_ms}")
         cur.execute("PRAGMA foreign_keys=ON")
         cur.execute("PRAGMA synchronous=NORMAL")
         cur.close()

@@ -8,6 +8,7 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_talisman import Talisman
 from flask_wtf.csrf import CSRFProtect
 
 from .http import rate_limit_storage  # noqa: F401  (registers the thread-safe memory:// storage)
@@ -17,4 +18,5 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
+talisman = Talisman()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

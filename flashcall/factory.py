@@ -21,6 +21,7 @@ BLUEPRINTS = [
     ("flashcall.web.guide", "/guide"),
     ("flashcall.web.webhooks", "/webhooks"),
     ("flashcall.web.billing", None),
+    ("flashcall.web.audit", "/audit"),
     ("flashcall.web.language", None),
     ("flashcall.api", API_PREFIX),
     ("flashcall.compat", COMPAT_PREFIX),
@@ -28,6 +29,7 @@ BLUEPRINTS = [
 
 
 def create_app(config=None):
+    config_module.ensure_instance()
     app = Flask("flashcall", template_folder=str(config_module.ROOT / "templates"),
                 static_folder=str(config_module.ROOT / "static"), instance_path=str(config_module.INSTANCE))
     app.config.update(config_module.load(config))
@@ -43,7 +45,7 @@ def create_app(config=None):
     from .http import locale
     babel.init_app(app, locale_selector=locale.select_locale, timezone_selector=lambda: "Asia/Tehran")
     with app.app_context():
-        configure_sqlite(db.engine)
+        configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
     routing.configure(app.config["GATEWAY_CACHE_SECONDS"])
 
     login_manager.init_app(app)
@@ -51,8 +53,9 @@ def create_app(config=None):
     login_manager.login_message = locale.lazy("Please sign in to see this page.")
     login_manager.login_message_category = "warning"
 
-    from .http import errors
+    from .http import errors, security
     from .web import display, navigation
+    security.register(app)
     display.register(app)
     navigation.register(app)
     errors.register(app)

@@ -13,7 +13,7 @@ from flashcall.models import Call, Gateway, LedgerEntry, NumberBlock, Payment, W
 
 # Rules that are not account-scoped dashboard pages: key-authenticated APIs are tested with keys.
 SKIPPED_PREFIXES = ("/api/", "/telphin")
-SKIPPED_ARGUMENTS = {"filename", "code"}  # static files; /language/<code>
+SKIPPED_ARGUMENTS = {"filename", "code", "token"}  # static files; /language/<code>; /auth/reset/<token>
 # The payment provider's callback needs no session: it is bound to the payment by the provider's
 # authority, not by the account (tests/billing covers foreign and unknown authorities).
 SKIPPED_ENDPOINTS = {"billing.returned"}

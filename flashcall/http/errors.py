@@ -3,7 +3,8 @@ the app's error handlers: JSON to JSON clients (the API, anything asking for JSO
 The seed-002 endpoint keeps its own shape (flashcall.compat)."""
 from flask import current_app, jsonify, render_template, request
 from flask_babel import gettext as _
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.exceptions import BadRequest, HTTPException
 
 from ..db import db
 from .paths import is_json_face
@@ -16,16 +17,21 @@ MESSAGES = {
     413: lambda: _("The request is too large."),
     429: lambda: _("Too many requests. Please wait a moment and try again."),
     500: lambda: _("Something went wrong on our side. Please try again."),
+    503: lambda: _("The service is briefly unavailable. Please try again in a few seconds."),
 }
 CODES = {400: "invalid_parameters", 401: "invalid_key", 403: "forbidden", 404: "not_found",
-         405: "method_not_allowed", 413: "invalid_parameters", 429: "rate_limited", 500: "internal_error"}
+         405: "method_not_allowed", 413: "invalid_parameters", 429: "rate_limited", 500: "internal_error",
+         503: "temporarily_unavailable"}
+# Seconds a client is asked to wait when the database cannot answer (locked past the busy timeout,
+# full disk, server down).
+UNAVAILABLE_RETRY_AFTER = 5
 
 
 def error_response(status, code, message, **fields):
-    """The JSON error answer; a 429 with retry_after also gets a Retry-After header."""
+    """The JSON error answer; a 429 or 503 with retry_after also gets a Retry-After header."""
     response = jsonify(status="error", code=code, message=str(message), **fields)
     response.status_code = status
-    if status == 429 and fields.get("retry_after") is not None:
+    if status in (429, 503) and fields.get("retry_after") is not None:
         response.headers["Retry-After"] = str(int(fields["retry_after"]))
     return response
 
@@ -48,18 +54,45 @@ def wants_json():
     return best == "application/json" and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
 
 
+def with_allow(response, exc):
+    """A 405 says which methods the URL takes."""
+    methods = getattr(exc, "valid_methods", None)
+    if methods:
+        response.headers["Allow"] = ", ".join(sorted(methods))
+    return response
+
+
 def _handle(exc):
     status = http_status(exc)
     if status < 400:
         return exc
     if wants_json():
-        return http_error_response(exc)
+        return with_allow(http_error_response(exc), exc)
     message = MESSAGES.get(status, MESSAGES[500])()
-    return render_template("errors/error.html", status=status, message=message), status
+    page = current_app.make_response((render_template("errors/error.html", status=status, message=message), status))
+    return with_allow(page, exc)
+
+
+class Unavailable(HTTPException):
+    code = 503
+
+
+def unavailable_response():
+    """503 with Retry-After: JSON for JSON clients, a page otherwise."""
+    if wants_json():
+        return error_response(503, CODES[503], MESSAGES[503](), retry_after=UNAVAILABLE_RETRY_AFTER)
+    response = _handle(Unavailable())
+    response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
+    return response
 
 
 def _handle_unexpected(exc):
     db.session.rollback()
+    if isinstance(exc, OperationalError):  # locked past the busy timeout, disk full, server away
+        current_app.logger.warning("database unavailable: %s", exc.orig)
+        return unavailable_response()
+    if isinstance(exc, DataError):  # a value the database refuses (out of range …): the request's fault
+        return _handle(BadRequest())
     current_app.logger.exception("unhandled error")
     return _handle(exc)
 

@@ -1,5 +1,6 @@
 """SQLAlchemy models, one module per aggregate."""
-from .account import Account, LoginFailure, User
+from .account import Account, LoginThrottle, PasswordReset, User
+from .audit import AuditEntry
 from .call import Call, CallEvent
 from .gateway import Gateway, NumberBlock, SimInboxEntry
 from .idempotency import IdempotencyRecord
@@ -8,7 +9,7 @@ from .service import AccessKey, Service
 from .webhook import WebhookDelivery
 
 __all__ = [
-    "Account", "User", "LoginFailure", "Service", "AccessKey", "Call", "CallEvent",
+    "Account", "User", "LoginThrottle", "PasswordReset", "AuditEntry", "Service", "AccessKey", "Call", "CallEvent",
     "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
     "LedgerEntry", "Payment", "PlatformSetting", "WebhookDelivery",
 ]

@@ -1,7 +1,7 @@
-"""Accounts (customer organisations), their users, and failed sign-ins for throttling."""
+"""Accounts (customer organisations), their users, sign-in throttle counters and password-reset links."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String
+from sqlalchemy import BigInteger, CheckConstraint, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -43,6 +43,15 @@ class User(db.Model):
     locale: Mapped[str | None] = mapped_column(String(8))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Part of every session's and remember cookie's user id: bumping it signs the user out everywhere.
+    session_version: Mapped[int] = mapped_column(default=1)
+    password_changed_at: Mapped[datetime | None]
+    # Two-factor sign-in: the TOTP secret (base32), on once confirmed; the last time step used
+    # (a code is accepted once); recovery codes as SHA-256 hashes, one per line, each used once.
+    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    totp_enabled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None]
+    recovery_codes: Mapped[str | None] = mapped_column(Text)
 
     account: Mapped[Account] = relationship(back_populates="users")
 
@@ -61,7 +70,13 @@ class User(db.Model):
         return self.active
 
     def get_id(self):
-        return str(self.id)
+        """What Flask-Login keeps in the session and the remember cookie: id and session version,
+        so a cookie made before the version changed no longer signs anyone in."""
+        return f"{self.id}:{self.session_version}"
+
+    @property
+    def two_factor(self):
+        return self.totp_enabled_at is not None
 
     def can(self, action):
         """Role check: 'manage' (owner), 'develop' (owner, developer), 'view' (everyone)."""
@@ -69,8 +84,22 @@ class User(db.Model):
         return self.role in allowed[action]
 
 
-class LoginFailure(db.Model):
+class LoginThrottle(db.Model):
+    """Sign-in attempts counted per key (an email and address pair, an email, an address) in a
+    fixed window; one row per key, changed by one atomic upsert."""
+    key: Mapped[str] = mapped_column(String(400), primary_key=True)
+    window_start: Mapped[datetime]
+    attempts: Mapped[int] = mapped_column(default=0)
+
+
+class PasswordReset(db.Model):
+    """A one-time password-reset link: only the token's hash is stored."""
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), index=True)
-    ip: Mapped[str] = mapped_column(String(64), index=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), index=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime]
+    used_at: Mapped[datetime | None]
+    issued_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+
+    user: Mapped[User] = relationship(foreign_keys=[user_id])

@@ -10,6 +10,7 @@ MENU = [
     ("billing.index", _l("Credit and top-ups"), "view"),
     ("guide.index", _l("API guide"), "view"),
     ("users.index", _l("Users"), "manage"),
+    ("audit.index", _l("Audit log"), "audit"),
     ("operator.index", _l("Operator"), "operator"),
     ("billing.operator_index", _l("Money"), "operator"),
 ]
@@ -18,7 +19,12 @@ MENU = [
 def nav_items():
     items = []
     for endpoint, label, action in MENU:
-        allowed = current_user.is_operator if action == "operator" else current_user.can(action)
+        if action == "operator":
+            allowed = current_user.is_operator
+        elif action == "audit":  # owners see their account's log, operators everyone's
+            allowed = current_user.is_operator or current_user.can("manage")
+        else:
+            allowed = current_user.can(action)
         if allowed:
             items.append((endpoint, label))
     return items

@@ -1,6 +1,7 @@
-"""Sign-in and sign-out."""
+"""Signing in and out, and the account's security: password change and reset links, two-factor
+sign-in with recovery codes, signing out every device."""
 from flask import Blueprint
 
 bp = Blueprint("auth", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import account, reset, routes, two_factor  # noqa: E402,F401

@@ -8,6 +8,7 @@ from ...billing import admin as billing_admin
 from ...db import db
 from ...models import Service
 from ..scoping import get_owned_or_404, owned, requires
+from ..trail import audited
 from . import bp
 from .forms import ServiceForm
 
@@ -26,6 +27,7 @@ def new():
     if form.validate_on_submit():
         service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
                                           **form.settings())
+        audited("service.created", service.name, service_id=service.id)
         db.session.commit()
         flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
         return redirect(url_for("services.detail", service_id=service.id))
@@ -45,7 +47,9 @@ def edit(service_id):
     service = get_owned_or_404(Service, service_id)
     form = ServiceForm(obj=service)
     if form.validate_on_submit():
+        before = {field: getattr(service, field) for field in accounts.SERVICE_EDITABLE}
         accounts.update_service(service, **form.settings())
+        _audit_changes(service, before)
         db.session.commit()
         flash(_("The service's settings were saved."), "success")
         return redirect(url_for("services.detail", service_id=service.id))
@@ -64,9 +68,22 @@ def activate(service_id):
     return _set_status(service_id, "active", _("The service is active again."))
 
 
+def _audit_changes(service, before):
+    """One entry for the settings that changed, and its own for the webhook URL."""
+    changed = {field: [before[field], getattr(service, field)] for field in before
+               if before[field] != getattr(service, field) and field != "webhook_url"}
+    if changed:
+        audited("service.settings_changed", service.name, service_id=service.id, changes=changed)
+    if before["webhook_url"] != service.webhook_url:
+        audited("webhook.url_changed", service.name, service_id=service.id,
+                changes={"webhook_url": [before["webhook_url"], service.webhook_url]})
+
+
 def _set_status(service_id, status, message):
     service = get_owned_or_404(Service, service_id)
     accounts.set_service_status(service, status)
+    audited("service.suspended" if status == "suspended" else "service.activated", service.name,
+            service_id=service.id)
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("services.detail", service_id=service.id))

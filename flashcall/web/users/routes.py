@@ -8,6 +8,7 @@ from ... import accounts
 from ...db import db
 from ...models import User
 from ..scoping import get_owned_or_404, owned, requires
+from ..trail import audited
 from . import bp
 from .forms import ROLE_CHOICES, RoleForm, UserForm
 
@@ -34,6 +35,7 @@ def new():
         else:
             user = accounts.create_user(current_user.account, form.email.data, form.password.data,
                                             form.role.data, operator=bool(_operator_choice(form)))
+            audited("user.created", user.email, role=user.role, operator=user.is_operator)
             db.session.commit()
             flash(_("%(email)s can now sign in.", email=user.email), "success")
             return redirect(url_for("users.index"))
@@ -53,7 +55,7 @@ def role(user_id):
         flash(_("Choose a role."), "danger")
     else:
         _apply(accounts.change_role, user, form.role.data, operator=_operator_choice(form),
-               done=_("The role of %(email)s was changed.", email=user.email))
+               done=_("The role of %(email)s was changed.", email=user.email), action="user.role_changed")
     return redirect(url_for("users.index"))
 
 
@@ -61,7 +63,8 @@ def role(user_id):
 @requires("manage")
 def deactivate(user_id):
     user = get_owned_or_404(User, user_id)
-    _apply(accounts.set_user_active, user, False, done=_("%(email)s can no longer sign in.", email=user.email))
+    _apply(accounts.set_user_active, user, False, done=_("%(email)s can no longer sign in.", email=user.email),
+           action="user.deactivated")
     return redirect(url_for("users.index"))
 
 
@@ -69,16 +72,18 @@ def deactivate(user_id):
 @requires("manage")
 def activate(user_id):
     user = get_owned_or_404(User, user_id)
-    _apply(accounts.set_user_active, user, True, done=_("%(email)s can sign in again.", email=user.email))
+    _apply(accounts.set_user_active, user, True, done=_("%(email)s can sign in again.", email=user.email),
+           action="user.activated")
     return redirect(url_for("users.index"))
 
 
-def _apply(change, user, *args, done, **kwargs):
+def _apply(change, user, *args, done, action, **kwargs):
     try:
         change(user, *args, **kwargs)
     except accounts.LastOwnerError:
         db.session.rollback()
         flash(_("The account needs at least one active owner. Make someone else an owner first."), "danger")
         return
+    audited(action, user.email, role=user.role, operator=user.is_operator, active=user.active)
     db.session.commit()
     flash(done, "success")

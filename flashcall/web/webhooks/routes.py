@@ -9,6 +9,7 @@ from ...extensions import htmx
 from ...models import Service, WebhookDelivery
 from ...accounts import new_webhook_secret
 from ..scoping import get_owned_or_404, requires
+from ..trail import audited
 from . import bp
 
 RECENT = 20
@@ -41,6 +42,7 @@ def deliveries(service_id):
 def rotate(service_id):
     service = get_owned_or_404(Service, service_id)
     service.webhook_secret = new_webhook_secret()
+    audited("webhook.secret_rotated", service.name, service_id=service.id)
     db.session.commit()
     return _after_change(service, _("A new signing secret was made. Update your receiver with it."))
 
