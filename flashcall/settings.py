@@ -13,6 +13,7 @@ class Settings:
     dispatch_max_inflight: int = 1000
     gateway_cache_seconds: float = 2.0
     webhook_timeout_seconds: float = 5.0
+    webhook_allow_private: bool = False  # webhooks may reach loopback and private LAN addresses
     zarinpal_merchant_id: str = ""  # no online top-up through Zarinpal without it
     zarinpal_base_url: str = "https://payment.zarinpal.com"
     zibal_merchant: str = ""

@@ -28,7 +28,8 @@ NETWORK_JOBS = [
 
 
 def deliver_webhooks(settings, now=None):
-    return sender.deliver_due(now=now, timeout=settings.webhook_timeout_seconds)
+    return sender.deliver_due(now=now, timeout=settings.webhook_timeout_seconds,
+                              allow_private=settings.webhook_allow_private)
 
 
 def run_once(now=None, worker_id="run-once", settings=None):

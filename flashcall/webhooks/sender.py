@@ -1,14 +1,20 @@
-"""Sending due webhook deliveries from the outbox: leased, signed, retried with backoff for 24 h."""
+"""Sending due webhook deliveries from the outbox: leased, signed, retried with backoff for 24 h,
+only to addresses the target policy permits (checked at connect time, see targets.py).
+
+A failed attempt is recorded as a reason code and the receiver's status code, never its answer:
+the body of whatever answered could be an internal service's, shown to whoever set the URL."""
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
 import requests
+from ssrfguard import SSRFGuardError
 from sqlalchemy import or_, select, update
 
 from ..clock import utcnow
 from ..db import db
 from ..models import Service, WebhookDelivery
-from . import signing
+from ..translation import lazy as _l
+from . import signing, targets
 
 # Seconds to wait after the 1st, 2nd, … failed attempt; the last value repeats.
 BACKOFF_SECONDS = (10, 30, 120, 600, 1800, 3600)
@@ -16,6 +22,22 @@ GIVE_UP_AFTER = timedelta(hours=24)
 LEASE = timedelta(seconds=60)
 TIMEOUT_SECONDS = 5
 PARALLEL_SENDS = 8
+
+# Why an attempt failed (stored in last_error), and how the service page says it.
+REASONS = {
+    "http_status": _l("The receiver answered with an error status."),
+    "timeout": _l("The receiver did not answer in time."),
+    "refused": _l("The receiver refused the connection."),
+    "unresolvable": _l("The receiver's name could not be found."),
+    "blocked": _l("Not sent: the address is local, private or reserved."),
+    "tls": _l("The secure (TLS) connection failed."),
+    "network": _l("A network error stopped the delivery."),
+    "no_url": _l("The service has no webhook URL."),
+}
+
+
+def reason_text(code):
+    return REASONS.get(code or "", REASONS["network"])
 
 
 def backoff(attempts):
@@ -54,19 +76,36 @@ def _request(delivery):
             "headers": signing.headers(service.webhook_secret, delivery)}
 
 
-def _send(prepared, timeout):
-    """(status code or None, error text or None); never raises."""
+def _failure(exc):
+    """The reason code for an exception of a delivery attempt."""
+    if isinstance(exc, SSRFGuardError):
+        return "blocked"
+    if isinstance(exc, requests.Timeout):
+        return "timeout"
+    if isinstance(exc, requests.exceptions.SSLError):
+        return "tls"
+    if isinstance(exc, requests.ConnectionError):
+        text = str(exc)
+        if "NameResolution" in text or "Name or service not known" in text or "getaddrinfo" in text:
+            return "unresolvable"
+        return "refused" if "refused" in text.lower() else "network"
+    return "network"
+
+
+def _send(prepared, timeout, allow_private):
+    """(status code or None, reason code or None); never raises. Redirects are not followed,
+    and the answer's body is never read beyond what the connection needs."""
     if prepared is None:
-        return None, "The service has no webhook URL."
+        return None, "no_url"
     try:
-        response = requests.post(timeout=timeout, allow_redirects=False, **prepared)
-    except requests.Timeout:
-        return None, f"Timed out after {timeout} s"
-    except requests.RequestException as exc:
-        return None, f"{type(exc).__name__}: {exc}"
+        with targets.session(allow_private) as http:
+            response = http.post(timeout=timeout, allow_redirects=False, stream=True, **prepared)
+            response.close()
+    except (requests.RequestException, SSRFGuardError) as exc:
+        return None, _failure(exc)
     if 200 <= response.status_code < 300:
         return response.status_code, None
-    return response.status_code, f"HTTP {response.status_code}: {response.text[:200]}"
+    return response.status_code, "http_status"
 
 
 def _record(delivery, code, error, now):
@@ -84,8 +123,9 @@ def _record(delivery, code, error, now):
         delivery.next_attempt_at = retry_at
 
 
-def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS):
-    """One pass: send what is due (in parallel, each bounded by `timeout` seconds). Returns how many."""
+def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS, allow_private=False):
+    """One pass: send what is due (in parallel, each bounded by `timeout` seconds). Returns how many.
+    allow_private lets deliveries reach loopback and private LAN addresses (an operator setting)."""
     now = now or utcnow()
     deliveries = _claim(now, limit)
     if not deliveries:
@@ -93,7 +133,7 @@ def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS):
     prepared = [_request(d) for d in deliveries]
     db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting on receivers
     with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(deliveries))) as pool:
-        outcomes = list(pool.map(lambda p: _send(p, timeout), prepared))
+        outcomes = list(pool.map(lambda p: _send(p, timeout, allow_private), prepared))
     for delivery, (code, error) in zip(deliveries, outcomes):
         _record(delivery, code, error, now)
     db.session.commit()

@@ -15,7 +15,7 @@ class Receiver:
     """Records every request; answers with the next status in `script` (then 200s), after `delay`."""
 
     def __init__(self):
-        self.requests, self.script, self.delay = [], [], 0.0
+        self.requests, self.script, self.delay, self.location = [], [], 0.0, None
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -25,6 +25,8 @@ class Receiver:
                 time.sleep(receiver.delay)
                 status = receiver.script.pop(0) if receiver.script else 200
                 self.send_response(status)
+                if receiver.location and 300 <= status < 400:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
                 self.wfile.write(b"nope" if status >= 300 else b"ok")
 

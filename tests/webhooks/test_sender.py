@@ -23,7 +23,7 @@ def _event(service, event="delivered"):
 
 def test_event_arrives_signed_as_the_guide_documents(hooked_service, receiver):
     call, delivery = _event(hooked_service)
-    assert deliver_due() == 1
+    assert deliver_due(allow_private=True) == 1
     [request] = receiver.requests
     headers, body = request["headers"], request["body"]
     timestamp = headers["X-Flashcall-Timestamp"]
@@ -58,21 +58,21 @@ def test_receiver_failing_twice_then_succeeding_gets_it_on_the_third_try(hooked_
     _, delivery = _event(hooked_service, "verified")
     start = utcnow()
 
-    deliver_due(now=start)
+    deliver_due(allow_private=True, now=start)
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts, delivery.last_status_code) == ("pending", 1, 500)
-    assert delivery.last_error.startswith("HTTP 500")
+    assert delivery.last_error == "http_status"  # a reason code: the receiver's body is never kept
     assert delivery.next_attempt_at == start + timedelta(seconds=10)
 
-    assert deliver_due(now=start + timedelta(seconds=5)) == 0  # not due yet: nothing sent
+    assert deliver_due(allow_private=True, now=start + timedelta(seconds=5)) == 0  # not due yet: nothing sent
     assert len(receiver.requests) == 1
 
-    deliver_due(now=start + timedelta(seconds=11))
+    deliver_due(allow_private=True, now=start + timedelta(seconds=11))
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts) == ("pending", 2)
     assert delivery.next_attempt_at == start + timedelta(seconds=11 + 30)
 
-    deliver_due(now=start + timedelta(seconds=45))
+    deliver_due(allow_private=True, now=start + timedelta(seconds=45))
     db.session.refresh(delivery)
     assert (delivery.status, delivery.attempts, delivery.last_error) == ("delivered", 3, None)
     assert [r["headers"]["X-Flashcall-Delivery"] for r in receiver.requests] == [str(delivery.id)] * 3
@@ -83,27 +83,27 @@ def test_gives_up_24_hours_after_the_event(hooked_service, receiver):
     _, delivery = _event(hooked_service, "failed")
     delivery.created_at = utcnow() - timedelta(hours=23, minutes=59, seconds=55)
     db.session.commit()
-    deliver_due()
+    deliver_due(allow_private=True)
     db.session.refresh(delivery)
-    assert delivery.status == "failed" and delivery.attempts == 1 and "503" in delivery.last_error
-    assert deliver_due(now=utcnow() + timedelta(days=2)) == 0
+    assert delivery.status == "failed" and delivery.attempts == 1 and delivery.last_status_code == 503
+    assert deliver_due(allow_private=True, now=utcnow() + timedelta(days=2)) == 0
 
 
 def test_refused_connection_is_recorded_and_retried(make):
     service = make.service(webhook_url="http://127.0.0.1:9/nothing-listens")
     _, delivery = _event(service)
-    deliver_due()
+    deliver_due(allow_private=True)
     db.session.refresh(delivery)
     assert delivery.status == "pending" and delivery.last_status_code is None
-    assert "Connection" in delivery.last_error
+    assert delivery.last_error == "refused"
 
 
 def test_a_delivery_leased_by_another_dispatcher_is_not_sent_twice(hooked_service, receiver):
     _, delivery = _event(hooked_service)
     delivery.lease_expires_at = utcnow() + timedelta(seconds=30)
     db.session.commit()
-    assert deliver_due() == 0 and receiver.requests == []
-    assert deliver_due(now=utcnow() + timedelta(seconds=31)) == 1  # the other one died: lease ran out
+    assert deliver_due(allow_private=True) == 0 and receiver.requests == []
+    assert deliver_due(allow_private=True, now=utcnow() + timedelta(seconds=31)) == 1  # the other one died: lease ran out
     assert len(receiver.requests) == 1
 
 
@@ -111,16 +111,16 @@ def test_slow_receiver_is_cut_off_by_the_timeout(app, hooked_service, receiver):
     receiver.delay = 3
     _, delivery = _event(hooked_service)
     started = time.monotonic()
-    deliver_due(timeout=0.5)
+    deliver_due(allow_private=True, timeout=0.5)
     assert time.monotonic() - started < 2
     db.session.refresh(delivery)
-    assert delivery.status == "pending" and "Timed out" in delivery.last_error
+    assert delivery.status == "pending" and delivery.last_error == "timeout"
 
 
 def test_nothing_due_is_cheap(make):
     started = time.monotonic()
     for _ in range(20):
-        assert deliver_due() == 0
+        assert deliver_due(allow_private=True) == 0
     assert time.monotonic() - started < 1
 
 

@@ -1,6 +1,7 @@
 """The service settings form; its limits come from accounts.SERVICE_LIMITS, shared with the CLI."""
 from urllib.parse import urlparse
 
+from flask import current_app
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
@@ -9,6 +10,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..fields import LocalizedIntegerField
 from ...translation import lazy as _l
 from ...accounts import SERVICE_LIMITS, ProvisioningError, normalise_countries
+from ...webhooks import targets
 
 
 def _range(field, message):
@@ -33,6 +35,14 @@ def http_url(form, field):
         raise ValidationError(_("Enter a web address starting with http:// or https://."))
 
 
+def public_target(form, field):
+    """No webhook to loopback, private or reserved addresses (unless the operator allows private ones)."""
+    try:
+        targets.check(field.data, allow_private=current_app.config.get("WEBHOOK_ALLOW_PRIVATE", False))
+    except targets.TargetRefused as refused:
+        raise ValidationError(str(refused.message)) from None
+
+
 class ServiceForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip], validators=[
         DataRequired(_l("Enter a name for the service.")), Length(max=120, message=_l("The name is too long."))])
@@ -51,7 +61,7 @@ class ServiceForm(FlaskForm):
                                     validators=[valid_countries])
     mobile_only = BooleanField(_l("Mobile numbers only"), default=True)
     webhook_url = StringField(_l("Webhook URL"), filters=[_strip], validators=[
-        Optional(), Length(max=500, message=_l("The address is too long.")), http_url])
+        Optional(), Length(max=500, message=_l("The address is too long.")), http_url, public_target])
 
     def settings(self):
         """The form's values as keyword arguments for accounts."""

@@ -8,6 +8,7 @@ from ...db import db
 from ...extensions import htmx
 from ...models import Service, WebhookDelivery
 from ...accounts import new_webhook_secret
+from ...webhooks.sender import reason_text
 from ..scoping import get_owned_or_404, requires
 from ..trail import audited
 from . import bp
@@ -19,7 +20,8 @@ def _fragment(service, notice=None):
     deliveries = db.session.scalars(
         select(WebhookDelivery).where(WebhookDelivery.service_id == service.id)
         .order_by(WebhookDelivery.id.desc()).limit(RECENT)).all()
-    html = render_template("webhooks/_deliveries.html", service=service, deliveries=deliveries, notice=notice)
+    html = render_template("webhooks/_deliveries.html", service=service, deliveries=deliveries, notice=notice,
+                           reason=reason_text)
     return html, 200, {"Vary": "HX-Request"}
 
 
