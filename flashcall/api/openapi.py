@@ -173,7 +173,7 @@ def _paths():
             "retryCall", "Call again from a different number", body="EmptyRequest",
             responses=_responses(
                 201, "The new call", "Call", e400=BAD_BODY, e402=("insufficient_credit",),
-                e403=("service_disabled",), e404=NOT_FOUND, e409=("call_still_active",),
+                e403=("service_disabled",), e404=NOT_FOUND, e409=("call_still_active", "already_retried"),
                 e422=("direction_not_allowed",), e429=("interval_limit", "daily_limit"),
                 e503=("gateway_unavailable",)))},
         "/balance": {"get": _operation("getBalance", "Credit of the service and the account",

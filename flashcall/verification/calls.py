@@ -188,7 +188,9 @@ def verify_phone(service, phone_raw, code_raw, now=None):
 
 
 def retry_call(call, *, key=None, source=None, now=None):
-    """A new call from a different caller number once the old one expired or failed."""
+    """A new call from a different caller number once the old one expired or failed. A call is
+    retried at most once (already_retried), and the retry obeys the number's interval and daily
+    limits like any new call. Under the per-number lock, so concurrent retries see each other."""
     service = call.service
 
     def work():
@@ -201,7 +203,9 @@ def retry_call(call, *, key=None, source=None, now=None):
         expire_if_due(old, at)
         if old.status not in ("expired", "failed"):
             raise VerificationError("call_still_active")
-        limits.check_daily(service, old.phone, at)
+        if db.session.scalar(select(Call.id).where(Call.retry_of == old.id).limit(1)) is not None:
+            raise VerificationError("already_retried")
+        limits.check_limits(service, old.phone, at)
         return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
     return commit_or_rollback(work, keep_loaded=True)
 

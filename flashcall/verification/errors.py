@@ -15,6 +15,7 @@ ERRORS = {
     "attempts_exhausted": (429, "auth_attempts_ended", _l("No attempts are left for this code. Request a new call.")),
     "invalid_code": (422, "invalid_code", _l("The code is not correct.")),
     "call_still_active": (409, None, _l("The previous call is still active. Wait until it expires or fails.")),
+    "already_retried": (409, None, _l("This call was already retried once. Retry the newest call instead.")),
     "idempotency_mismatch": (422, None, _l("This Idempotency-Key was used with a different request.")),
     "gateway_unavailable": (503, None, _l("No telephony gateway can place this call right now.")),
     "not_found": (404, "auth_code_does_not_exist", _l("The call was not found.")),
@@ -23,6 +24,7 @@ ERRORS = {
 # Engine codes that seed 002 has no name for, and the nearest name it has (used by /telphin/).
 NEAREST_COMPAT_NAME = {
     "call_still_active": "one_call_for_two_minutes",
+    "already_retried": "one_call_for_two_minutes",
     "gateway_unavailable": "service_is_not_connected",
     "idempotency_mismatch": "parameters_error",
 }

@@ -55,11 +55,6 @@ def _interval(service, last, now):
         raise VerificationError("interval_limit", retry_after=_seconds(next_allowed - now))
 
 
-def check_daily(service, phone, now):
-    """The daily limit alone (a retry does not wait out the interval)."""
-    _daily(service, _last_and_today(service, phone, now)[1], now)
-
-
 def _daily(service, count, now):
     day_start = tehran_day_start(now)
     if count >= service.daily_limit:

@@ -71,11 +71,30 @@ def test_retry_while_active_is_refused_then_allowed_after_expiry(api, started, d
     row = call_row(call["id"])
     row.expires_at = row.created_at - timedelta(seconds=1)
     db.session.commit()
+    early = api.post(f"/calls/{call['id']}/retry", json={})  # a retry waits out the number's interval too
+    assert early.status_code == 429 and early.get_json()["code"] == "interval_limit"
+    row = call_row(call["id"])
+    row.created_at -= timedelta(seconds=120)
+    row.expires_at = row.created_at - timedelta(seconds=1)
+    db.session.commit()
     response = api.post(f"/calls/{call['id']}/retry", json={})
     new = response.get_json()
     assert response.status_code == 201 and new["retry_of"] == call["id"] and new["status"] == "queued"
     assert deliver(new["id"]) != code
     assert api.get(f"/calls/{call['id']}").get_json()["status"] == "expired"
+
+
+def test_a_second_retry_of_one_call_answers_409_already_retried(api, started, deliver, call_row):
+    call = started()
+    deliver(call["id"])
+    row = call_row(call["id"])
+    row.expires_at = row.created_at - timedelta(seconds=1)
+    row.created_at -= timedelta(minutes=5)  # the number's interval has passed too
+    db.session.commit()
+    assert api.post(f"/calls/{call['id']}/retry").status_code == 201
+    again = api.post(f"/calls/{call['id']}/retry")
+    assert again.status_code == 409 and again.get_json()["code"] == "already_retried"
+    assert again.get_json()["message"] == "این تماس یک بار دوباره گرفته شده است. تماس جدیدتر را دوباره بگیرید."
 
 
 def test_retry_refuses_a_body_with_fields(api, started):

@@ -184,7 +184,22 @@ def test_retry_after_a_failed_call(service):
     run_once(now=T0)
     db.session.refresh(call)
     assert call.status == "failed" and call.failure_reason == "busy"
-    assert retry_call(call, now=T0 + timedelta(seconds=1)).status == "queued"
+    refused = _error(retry_call, call, now=T0 + timedelta(seconds=1))  # the number's interval holds
+    assert refused.code == "interval_limit" and refused.fields["retry_after"] == 119
+    assert retry_call(call, now=T0 + timedelta(seconds=120)).status == "queued"
+
+
+def test_a_call_is_retried_only_once(service):
+    """The audit: retries of one call rang the phone 9 times in a second."""
+    service.min_interval_seconds = 0
+    call = _delivered(service)
+    later = T0 + timedelta(minutes=3)
+    first = retry_call(call, now=later)
+    assert first.retry_of == call.id
+    assert _error(retry_call, call, now=later + timedelta(minutes=5)).code == "already_retried"
+    run_once(now=later)
+    db.session.refresh(first)
+    assert retry_call(first, now=later + timedelta(minutes=5)).retry_of == first.id  # the newest may be retried
 
 
 def test_cancel_kills_the_code(service):

@@ -5,7 +5,7 @@ from concurrent.futures import ThreadPoolExecutor
 from flashcall.db import db
 from flashcall.models import Call, Service
 from tests.worker import run_once
-from flashcall.verification import VerificationError, find_call, start_call, verify_call
+from flashcall.verification import VerificationError, find_call, retry_call, start_call, verify_call
 
 from .conftest import PHONE
 
@@ -54,3 +54,21 @@ def test_concurrent_wrong_guesses_never_exceed_max_attempts(app, service):
     db.session.expire_all()
     call = db.session.get(Call, call_id)
     assert call.attempts == 3 and call.status == "failed"
+
+
+def test_concurrent_retries_of_one_call_place_exactly_one(app, service):
+    """The audit: 20 parallel retries of one call rang one phone 9 times in a second."""
+    service.min_interval_seconds = 0
+    call = start_call(service, PHONE)
+    run_once()
+    db.session.refresh(call)
+    call.expires_at = call.created_at  # its code lifetime is over
+    call_id, service_id = call.id, service.id
+    db.session.commit()
+
+    def retry():
+        retry_call(find_call(db.session.get(Service, service_id), call_id))
+    results = _race(app, retry)
+    assert results.count("ok") == 1 and set(results) == {"ok", "already_retried"}
+    db.session.expire_all()
+    assert db.session.query(Call).filter_by(retry_of=call_id).count() == 1

@@ -22,6 +22,7 @@ ADVICE = {
     "attempts_exhausted": _l("Start a retry; this call accepts no more codes."),
     "invalid_code": _l("Ask the user to check the digits; 'attempts_left' says how many tries remain."),
     "call_still_active": _l("Wait until the call expires or fails, or cancel it, then retry."),
+    "already_retried": _l("Retry the newest call (its id is in the first retry's answer), or start a new call."),
     "idempotency_mismatch": _l("Use a new Idempotency-Key for a different request."),
     "gateway_unavailable": _l("Try again in a little while; the operator has been told."),
     "not_found": _l("Check the call id; calls of other services are not visible to this key."),
