@@ -2,6 +2,9 @@
 
 The record is inserted (and committed) before the work starts, so a concurrent duplicate hits
 the unique (service_id, key) constraint and waits for the first request's stored answer.
+Only final outcomes are kept (a created call, a request that can never succeed); a refusal that
+time can lift (a limit, credit, a suspended service, a busy gateway) is answered and forgotten,
+so the same request may be tried again.
 """
 import hashlib
 import json
@@ -16,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..db import db
+from ..http import bodies
 from ..models import IdempotencyRecord
 from ..verification.errors import VerificationError
 from .params import raw_body
@@ -26,6 +30,8 @@ ABANDONED = timedelta(seconds=60)  # a record with no answer this old belongs to
 WAIT_SECONDS = 10
 POLL_SECONDS = 0.05
 MAX_KEY_LENGTH = 255
+# Statuses that are the request's final outcome: the call was created, or the request is wrong.
+FINAL_STATUSES = {201, 400, 422}
 
 
 def idempotent(view):
@@ -54,8 +60,8 @@ def _digest():
     """SHA-256 of the body: of its canonical JSON when it parses, else of its bytes."""
     data = raw_body()
     try:
-        data = json.dumps(json.loads(data), sort_keys=True, separators=(",", ":")).encode()
-    except (ValueError, UnicodeDecodeError):
+        data = json.dumps(bodies.loads(data), sort_keys=True, separators=(",", ":")).encode()
+    except ValueError:
         pass
     return hashlib.sha256(data).hexdigest()
 
@@ -112,6 +118,9 @@ def _answer_and_store(record, view, args, kwargs):
         db.session.rollback()
         _forget(record)  # no answer was given, so a retry with this key may try again
         raise
+    if response.status_code not in FINAL_STATUSES:
+        _forget(record)
+        return response
     record.response_status = response.status_code
     record.response_body = response.get_data(as_text=True)
     db.session.commit()
@@ -130,6 +139,4 @@ def _replay(record):
     body = json.loads(record.response_body)
     if record.response_status == 201:
         response.headers["Location"] = url_for("api.show_call", call_id=body["id"])
-    if record.response_status == 429 and body.get("retry_after") is not None:
-        response.headers["Retry-After"] = str(body["retry_after"])
     return response

@@ -3,11 +3,14 @@ from ..models.call import CODE_LIVE, FINAL, PENDING
 from ..verification.errors import ERRORS
 
 # Codes answered by the API besides the engine's: request limits and generic HTTP errors.
-HTTP_CODES = ("rate_limited", "method_not_allowed", "internal_error")
+HTTP_CODES = ("rate_limited", "method_not_allowed", "internal_error", "temporarily_unavailable")
 ERROR_CODES = sorted(set(ERRORS) | set(HTTP_CODES))
 CALL_STATUSES = list(PENDING + CODE_LIVE + FINAL)
 # Shown in every document; rate limits apply to every authenticated endpoint.
-COMMON = {401: ("invalid_key",), 429: ("rate_limited",)}
+# (A malformed path or an oversized body is invalid_parameters; a database that cannot answer is
+# temporarily_unavailable with Retry-After.)
+COMMON = {400: ("invalid_parameters",), 401: ("invalid_key",), 413: ("invalid_parameters",),
+          429: ("rate_limited",), 503: ("temporarily_unavailable",)}
 
 
 def _ref(name):
@@ -113,7 +116,7 @@ def _error(status, codes):
         "description": ", ".join(codes),
         **_json({"allOf": [_ref("Error"), {"properties": {"code": {"enum": list(codes)}}}]}),
     }
-    if status == 429:
+    if status in (429, 503):
         response["headers"] = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
     return response
 
@@ -124,7 +127,8 @@ def _responses(success_status, description, schema_name, **errors):
     for name, codes in errors.items():
         by_status.setdefault(int(name[1:]), []).extend(codes)
     responses = {str(success_status): _ok(description, schema_name)}
-    responses.update({str(status): _error(status, codes) for status, codes in sorted(by_status.items())})
+    responses.update({str(status): _error(status, list(dict.fromkeys(codes)))
+                      for status, codes in sorted(by_status.items())})
     return responses
 
 

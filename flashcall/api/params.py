@@ -1,9 +1,8 @@
 """Strict JSON request bodies: an object of known string fields, at most 16 KB."""
-import json
-
 from flask import request
 from flask_babel import gettext as _
 
+from ..http import bodies
 from ..verification.errors import VerificationError
 
 MAX_BODY = 16 * 1024
@@ -34,8 +33,8 @@ def parsed_body():
     if request.mimetype != "application/json":
         raise invalid("body", _("The request body must be JSON (Content-Type: application/json)."))
     try:
-        body = json.loads(data)
-    except (ValueError, UnicodeDecodeError):
+        body = bodies.loads(data)
+    except ValueError:
         raise invalid("body", _("The request body is not valid JSON.")) from None
     if not isinstance(body, dict):
         raise invalid("body", _("The request body must be a JSON object."))
@@ -53,4 +52,6 @@ def json_body(*required):
             raise invalid(name, _("The field %(field)s is required.", field=name))
         if not isinstance(body[name], str):
             raise invalid(name, _("The field %(field)s must be a string.", field=name))
+        if "\x00" in body[name]:
+            raise invalid(name, _("The field %(field)s contains a character that is not allowed.", field=name))
     return body

@@ -5,6 +5,7 @@ from flask import abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from ..extensions import talisman
+from .paths import is_json_face
 
 # Scripts and styles only from our own files (htmx, Bootstrap, static/js): no inline script,
 # no eval, no inline style. Bootstrap's CSS draws some controls with data: images.
@@ -30,6 +31,9 @@ def trust_proxies(app):
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
 
+FORMS = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
 def _has_nul(values):
     return any("\x00" in key or "\x00" in value for key, value in values.items(multi=True))
 
@@ -42,7 +46,8 @@ def refuse_bad_input():
         abort(413)
     if "\x00" in request.path or _has_nul(request.args):
         abort(400)
-    if request.mimetype in ("application/x-www-form-urlencoded", "multipart/form-data") and _has_nul(request.form):
+    # Forms only on pages: the JSON faces read their bodies raw (and check them themselves).
+    if not is_json_face(request.path) and request.mimetype in FORMS and _has_nul(request.form):
         abort(400)
 
 

@@ -55,16 +55,35 @@ def test_without_the_header_each_request_is_new(make, client):
     assert _count_calls() == 4
 
 
-def test_a_first_answer_that_was_an_error_is_the_answer(api, service):
+def test_a_validation_error_is_the_final_answer(api):
+    first = _post(api, "order-3", {"phone": "12"})
+    replay = _post(api, "order-3", {"phone": "12"})
+    assert first.status_code == replay.status_code == 400 and replay.headers["Idempotent-Replayed"] == "true"
+    assert replay.get_json() == first.get_json()
+
+
+def test_a_refusal_that_time_can_lift_is_not_kept(api, service):
     service.status = "suspended"
     db.session.commit()
-    assert _post(api, "order-3").status_code == 403
+    assert _post(api, "order-4").status_code == 403
     service.status = "active"
     db.session.commit()
-    replay = _post(api, "order-3")
-    assert replay.status_code == 403 and replay.get_json()["code"] == "service_disabled"
-    assert _count_calls() == 0
-    assert _post(api, "order-4").status_code == 201
+    again = _post(api, "order-4")
+    assert again.status_code == 201 and "Idempotent-Replayed" not in again.headers
+    assert _count_calls() == 1
+
+
+def test_a_429_is_not_replayed_with_its_old_retry_after(api):
+    """The audit: a 429 was saved and replayed for 24 hours with its old retry_after."""
+    assert _post(api, "first").status_code == 201
+    refused = _post(api, "second")
+    assert refused.status_code == 429 and refused.get_json()["code"] == "interval_limit"
+    for call in db.session.scalars(db.select(Call)):
+        call.created_at -= timedelta(minutes=3)
+    db.session.commit()
+    later = _post(api, "second")
+    assert later.status_code == 201 and "Idempotent-Replayed" not in later.headers
+    assert db.session.scalar(db.select(db.func.count(IdempotencyRecord.id))) == 2
 
 
 def test_keys_belong_to_one_service(api, make, client):
