@@ -75,3 +75,62 @@ def test_account_list(runner, make):
     assert result.exit_code == 0
     line = next(line for line in result.output.splitlines() if "Acme" in line)
     assert line.split("\t") == [str(owner.account_id), "Acme", "users=1", "services=1", owner.email]
+
+
+def test_account_create_makes_a_customer_not_an_operator(runner, client, make):
+    """The audit: `admin create` was the only way to a second account, and made an operator who
+    saw every account's calls in the simulator inbox."""
+    result = run(runner, "account", "create", "--name", "Shop Co", "--owner-email", "Owner@Shop.example",
+                 "--password", "long-enough-1")
+    assert result.exit_code == 0 and "owner@shop.example" in result.output
+    user = db.session.scalar(select(User).where(User.email == "owner@shop.example"))
+    assert (user.role, user.is_operator, user.account.name) == ("owner", False, "Shop Co")
+    assert client.post("/auth/login", data={"email": "owner@shop.example",
+                                            "password": "long-enough-1"}).status_code == 302
+    assert client.get("/operator/inbox").status_code == 404
+    assert client.get("/operator/").status_code == 404
+
+
+def test_account_create_refuses_a_taken_email(runner, make):
+    owner = make.account()
+    result = run(runner, "account", "create", "--name", "X", "--owner-email", owner.email, "--password", "long-enough-1")
+    assert result.exit_code != 0 and "already exists" in result.output
+
+
+def test_a_customers_virtual_phone_shows_only_its_own_calls(runner, client, make, login):
+    from flashcall.verification import start_call
+    from tests.worker import run_once
+    operator = make.account(operator=True)
+    start_call(make.service(operator.account, min_interval_seconds=0), "09121234567")
+    run_once()
+    run(runner, "account", "create", "--name", "B", "--owner-email", "b@example.com", "--password", "long-enough-1")
+    customer = db.session.scalar(select(User).where(User.email == "b@example.com"))
+    mine = start_call(make.service(customer.account, min_interval_seconds=0), "09121234567")
+    run_once()
+    db.session.refresh(mine)
+    login(customer, "long-enough-1")
+    page = client.get("/test/phone?phone=%2B989121234567").get_data(as_text=True)
+    from flashcall.digits import to_persian
+    assert page.count('sim-call"') == 1 and to_persian(mine.caller_number) in page
+
+
+def test_user_reset_link_prints_a_link_that_works_once(runner, app, client, make):
+    app.config["BASE_URL"] = "https://flashcall.example"
+    user = make.account()
+    result = run(runner, "user", "reset-link", "--email", user.email)
+    link = result.output.strip()
+    assert result.exit_code == 0 and link.startswith("https://flashcall.example/auth/reset/")
+    path = link[len("https://flashcall.example"):]
+    form = {"new_password": "brand-new-pass", "confirm": "brand-new-pass"}
+    assert client.post(path, data=form).status_code == 302
+    assert client.post(path, data=form).status_code == 404
+    assert client.post("/auth/login", data={"email": user.email, "password": "brand-new-pass"}).status_code == 302
+
+
+def test_backup_on_postgresql_prints_pg_dump_instructions(runner, app, tmp_path):
+    result = run(runner, "backup", str(tmp_path / "copy.db"))
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):
+        assert result.exit_code != 0 and "pg_dump --format=custom" in result.output
+    else:
+        assert result.exit_code != 0 and "not a Flashcall database" in result.output  # made by create_all, unstamped
+        assert not (tmp_path / "copy.db").exists()

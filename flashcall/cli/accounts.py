@@ -1,12 +1,14 @@
-"""`admin`, `account`, `service` and `key` commands: accounts, services and keys from scripts."""
+"""`admin`, `account`, `user`, `service` and `key` commands: accounts, services and keys from scripts."""
 import os
 import secrets
 
 import click
+from flask import current_app, url_for
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from .. import accounts
+from .. import accounts, audit
+from ..accounts import credentials
 from ..billing import admin as billing_admin
 from ..db import db
 from ..models import Account, Service, User
@@ -16,6 +18,7 @@ admin_cli = AppGroup("admin", help="Operator accounts.")
 service_cli = AppGroup("service", help="Services.")
 key_cli = AppGroup("key", help="Access keys.")
 account_cli = AppGroup("account", help="Accounts.")
+user_cli = AppGroup("user", help="Users.")
 
 
 def _fail(message):
@@ -34,6 +37,8 @@ def admin_create(email, password, account_name):
         ensure_default_gateway()
     except accounts.ProvisioningError as exc:
         _fail(str(exc))
+    audit.record("account.created", account_id=user.account_id, target=user.account.name, owner=user.email,
+                 operator=True, by="cli")
     db.session.commit()
     click.echo(f"created operator {user.email} (account {user.account_id})")
 
@@ -55,6 +60,36 @@ def admin_ensure():
     click.echo(f"First operator: {email}")
     if not os.environ.get("FLASHCALL_ADMIN_PASSWORD"):
         click.echo(f"Generated password (shown once): {password}")
+
+
+@account_cli.command("create")
+@click.option("--name", required=True)
+@click.option("--owner-email", required=True)
+@click.option("--password", required=True)
+def account_create(name, owner_email, password):
+    """Create a customer account and its owner (not a platform operator)."""
+    try:
+        user = accounts.create_account(name, owner_email, password, operator=False)
+    except accounts.ProvisioningError as exc:
+        _fail(str(exc))
+    audit.record("account.created", account_id=user.account_id, target=name, owner=user.email, by="cli")
+    db.session.commit()
+    click.echo(f"created account {user.account_id} ({name}) owned by {user.email}")
+
+
+@user_cli.command("reset-link")
+@click.option("--email", required=True)
+def user_reset_link(email):
+    """Print a one-time password-reset link for the user (FLASHCALL_BASE_URL gives its host)."""
+    user = db.session.scalar(select(User).where(User.email == email.strip().lower()))
+    if user is None:
+        _fail(f"no user with email {email}")
+    token = credentials.issue_reset(user, current_app.config["PASSWORD_RESET_HOURS"])
+    audit.record("auth.password_reset_issued", account_id=user.account_id, target=user.email, by="cli")
+    db.session.commit()
+    base = current_app.config.get("BASE_URL") or "http://127.0.0.1:5000"
+    with current_app.test_request_context(base_url=base):
+        click.echo(url_for("auth.reset", token=token, _external=True))
 
 
 @account_cli.command("list")
@@ -107,4 +142,4 @@ def key_create(service_id, label):
     click.echo(token)
 
 
-GROUPS = (admin_cli, service_cli, key_cli, account_cli)
+GROUPS = (admin_cli, service_cli, key_cli, account_cli, user_cli)
