@@ -1,7 +1,7 @@
 """The one error body, {"status": "error", "code", "message", …fields}, for every JSON answer, and
 the app's error handlers: JSON to JSON clients (the API, anything asking for JSON), a page otherwise.
 The seed-002 endpoint keeps its own shape (flashcall.compat)."""
-from flask import current_app, jsonify, render_template, request
+from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
@@ -73,15 +73,15 @@ def _handle(exc):
     return with_allow(page, exc)
 
 
-class Unavailable(HTTPException):
-    code = 503
-
-
 def unavailable_response():
-    """503 with Retry-After: JSON for JSON clients, a page otherwise."""
+    """503 with Retry-After: JSON for JSON clients, otherwise the error page, drawn without the
+    database (as for nobody signed in: the user would be read from it)."""
+    # Nobody is signed in for this answer: loading the user (language, templates) would ask the database.
+    g._login_user = current_app.login_manager.anonymous_user()
     if wants_json():
         return error_response(503, CODES[503], MESSAGES[503](), retry_after=UNAVAILABLE_RETRY_AFTER)
-    response = _handle(Unavailable())
+    page = render_template("errors/error.html", status=503, message=MESSAGES[503]())
+    response = current_app.make_response((page, 503))
     response.headers["Retry-After"] = str(UNAVAILABLE_RETRY_AFTER)
     return response
 
