@@ -91,7 +91,7 @@ def _handle_unexpected(exc):
     if isinstance(exc, OperationalError):  # locked past the busy timeout, disk full, server away
         current_app.logger.warning("database unavailable: %s", exc.orig)
         return unavailable_response()
-    if isinstance(exc, DataError):  # a value the database refuses (out of range …): the request's fault
+    if isinstance(exc, (DataError, OverflowError)):  # a value the database refuses (out of range …): the request's fault
         return _handle(BadRequest())
     current_app.logger.exception("unhandled error")
     return _handle(exc)

@@ -3,6 +3,7 @@ proxies, security headers with a Content-Security-Policy, the body size limit, a
 characters before they reach a page, a query or the database."""
 from flask import abort, request
 from werkzeug.middleware.proxy_fix import ProxyFix
+from werkzeug.routing import IntegerConverter
 
 from ..extensions import talisman
 from .paths import is_json_face
@@ -23,6 +24,13 @@ CSP = {
 }
 
 
+class DatabaseInteger(IntegerConverter):
+    """<int:…> in URLs: ids the database can hold (a 32-bit column); larger numbers are no page (404)."""
+
+    def __init__(self, url_map, fixed_digits=0, min=None, max=2**31 - 1, signed=False):
+        super().__init__(url_map, fixed_digits=fixed_digits, min=min, max=max, signed=signed)
+
+
 def trust_proxies(app):
     """Behind FLASHCALL_TRUSTED_PROXIES reverse proxies, take the client's address and scheme from
     the X-Forwarded-For/-Proto entries those proxies added (and only those)."""
@@ -40,18 +48,25 @@ def _has_nul(values):
 
 def refuse_bad_input():
     """413 for a declared body over MAX_CONTENT_LENGTH before anything reads it; 400 for a NUL
-    character in the path, the query or a form (PostgreSQL cannot store one in text)."""
+    character in the path, the query or a form (PostgreSQL cannot store one in text), and for a
+    JSON body sent to a page."""
     limit = request.max_content_length
     if limit is not None and (request.content_length or 0) > limit:
         abort(413)
     if "\x00" in request.path or _has_nul(request.args):
         abort(400)
-    # Forms only on pages: the JSON faces read their bodies raw (and check them themselves).
-    if not is_json_face(request.path) and request.mimetype in FORMS and _has_nul(request.form):
+    if is_json_face(request.path):
+        return  # the JSON faces read and check their bodies themselves
+    # Pages take forms, never JSON (Flask-WTF would otherwise fill form fields with numbers and lists).
+    if request.is_json and request.content_length:
+        abort(400)
+    if request.mimetype in FORMS and _has_nul(request.form):
         abort(400)
 
 
 def register(app):
+    """Before any blueprint: URL rules take their converters when they are added."""
+    app.url_map.converters["int"] = DatabaseInteger
     trust_proxies(app)
     secure = app.config.get("SESSION_COOKIE_SECURE", False)
     talisman.init_app(

@@ -28,3 +28,37 @@ def test_a_limited_key_does_not_block_another_key(api, client, make, service):
     for _ in range(4):
         api.get("/balance")
     assert ApiClient(client, make.key(service)[1]).get("/balance").status_code == 200
+
+
+class TestBehindAProxy:
+    @pytest.fixture
+    def app_config(self):
+        return {"API_RATE_LIMIT_PER_KEY": "100/minute", "API_RATE_LIMIT_PER_IP": "3/minute", "TRUSTED_PROXIES": 1}
+
+    def test_each_client_has_its_own_address_bucket(self, client, make, service):
+        """The audit: behind nginx every client shared 127.0.0.1's bucket."""
+        keys = [make.key(service)[1] for _ in range(2)]
+
+        def from_client(n, address):
+            return ApiClient(client, keys[n]).get("/balance", headers={"X-Forwarded-For": address},
+                                                   environ_base={"REMOTE_ADDR": "127.0.0.1"}).status_code
+        assert [from_client(0, "203.0.113.1") for _ in range(4)] == [200, 200, 200, 429]
+        assert from_client(1, "203.0.113.2") == 200
+
+
+class TestCompatibleEndpoint:
+    @pytest.fixture
+    def app_config(self):
+        return {"API_RATE_LIMIT_PER_KEY": "3/minute", "API_RATE_LIMIT_PER_IP": "5/minute"}
+
+    def test_bad_keys_meet_the_per_address_limit(self, client):
+        """The audit: 2,000 bad-key requests to /telphin/ were all answered."""
+        body = {"app_id": "fc_nothing", "app_secret": "wrong", "number": "09121234567"}
+        answers = [client.post("/telphin/", json=dict(body, app_id=f"fc_{n}")) for n in range(6)]
+        assert [a.get_json()["description"] for a in answers] == ["invalid_client"] * 5 + ["too_many_requests"]
+        assert all(a.status_code == 200 for a in answers) and 0 < int(answers[-1].headers["Retry-After"]) <= 60
+
+    def test_one_key_meets_the_per_key_limit(self, client):
+        body = {"app_id": "fc_same", "app_secret": "wrong", "number": "09121234567"}
+        answers = [client.post("/telphin/auth/", json=dict(body, auth_code="1234")) for _ in range(4)]
+        assert answers[-1].get_json()["description"] == "too_many_requests"
