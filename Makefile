@@ -1,12 +1,15 @@
 # Flashcall — `make run` to start, `make test` to test. See README.md.
 PORT ?= 5000
-WORKERS ?= 2
+# One gunicorn process with threads: the in-memory request limits (Flask-Limiter's memory://) are
+# then counted once, exactly as configured. More processes need a shared store (Redis).
+WORKERS ?= 1
+THREADS ?= 8
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: install install-dev translations catalog-update migrate run dev test bench clean
+.PHONY: install install-dev translations catalog-update migrate check-limits run dev test bench clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -34,12 +37,24 @@ migrate: install
 	$(FLASK) db upgrade
 	$(FLASK) admin ensure
 
-# Web (gunicorn) and dispatcher together; Ctrl-C stops both.
-run: translations migrate
+# Several web processes with per-process (memory://) limit counters would each allow the full
+# limit: refuse that before starting anything.
+check-limits:
+	@case "$(WORKERS):$${RATELIMIT_STORAGE_URI:-memory://}" in \
+	  1:*|*:redis*|*:rediss*|*:memcached*) ;; \
+	  *) echo "WORKERS=$(WORKERS) needs RATELIMIT_STORAGE_URI=redis://HOST:6379 (shared request limits);" \
+	          "with memory:// each process would allow the whole limit. Use THREADS for more concurrency." >&2; \
+	     exit 1;; \
+	esac
+
+# Web (gunicorn) and dispatcher together; Ctrl-C stops both. The worker timeout (30 s) is above
+# SQLite's busy timeout, so a request waiting on a lock answers 503 rather than being killed.
+run: check-limits translations migrate
 	@echo "Flashcall on http://127.0.0.1:$(PORT)"
 	@trap 'kill 0' EXIT INT TERM; \
 	$(FLASK) dispatcher & \
-	$(VENV)/bin/gunicorn --workers $(WORKERS) --bind 127.0.0.1:$(PORT) --access-logfile - app:app
+	$(VENV)/bin/gunicorn --workers $(WORKERS) --threads $(THREADS) --timeout 30 --bind 127.0.0.1:$(PORT) \
+	  --access-logfile - app:app
 
 # Flask's development server with reload, plus a dispatcher.
 dev: translations migrate
