@@ -82,10 +82,31 @@ def browser():
         browser.close()
 
 
+# Reports every Content-Security-Policy violation to the console, where the fixture collects it.
+CSP_LISTENER = """document.addEventListener('securitypolicyviolation', function (e) {
+  console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
+});"""
+
+
+def csp_violation(message):
+    return "Content Security Policy" in message or message.startswith("CSP violation")
+
+
 @pytest.fixture
-def page(browser):
+def csp_violations():
+    """Every CSP violation a page met during the test; the test fails if any is left here."""
+    found = []
+    yield found
+    assert found == [], f"Content-Security-Policy violations: {found}"
+
+
+@pytest.fixture
+def page(browser, csp_violations):
+    """A page with the CSP on (as served); any violation fails the test."""
     context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
+    context.add_init_script(CSP_LISTENER)
     page = context.new_page()
+    page.on("console", lambda message: csp_violations.append(message.text) if csp_violation(message.text) else None)
     page.set_default_timeout(15000)
     yield page
     context.close()
