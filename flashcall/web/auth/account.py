@@ -5,8 +5,8 @@ from flask_login import current_user, login_required, login_user
 
 from ...accounts import ProvisioningError, credentials
 from ...db import db
-from ..trail import audited
-from . import bp
+from ..trail import audited, client_address
+from . import bp, throttle
 from .forms import PasswordChangeForm
 
 
@@ -23,7 +23,10 @@ def account():
     form = PasswordChangeForm()
     user = current_user._get_current_object()
     if form.validate_on_submit():
-        if not credentials.check_password(user, form.password.data):
+        checked = throttle.password_ok(user, form.password.data, client_address())
+        if checked is None:
+            form.password.errors.append(_("Too many attempts. Please wait a few minutes and try again."))
+        elif not checked:
             form.password.errors.append(_("The current password is not correct."))
         else:
             try:

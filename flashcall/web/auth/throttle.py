@@ -8,6 +8,7 @@ from sqlalchemy import case, update
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
+from ...accounts import credentials
 from ...clock import utcnow
 from ...db import commit_or_rollback, db, on_postgresql
 from ...models import LoginThrottle
@@ -57,6 +58,17 @@ def succeeded(email, ip, limits=None):
     for key in ceilings:
         db.session.execute(update(LoginThrottle).where(LoginThrottle.key == key, LoginThrottle.attempts > 0)
                            .values(attempts=LoginThrottle.attempts - 1))
+
+
+def password_ok(user, password, ip):
+    """A signed-in user confirming their password (to change it, to turn off two-factor …) meets
+    the sign-in throttle too, so a stolen session cannot guess it. None when throttled."""
+    if not attempt(user.email, ip):
+        return None
+    ok = credentials.check_password(user, password)
+    if ok:
+        succeeded(user.email, ip)
+    return ok
 
 
 def code_limits(user_id):

@@ -8,8 +8,8 @@ from markupsafe import Markup
 
 from ...accounts import credentials
 from ...db import db
-from ..trail import audited
-from . import bp
+from ..trail import audited, client_address
+from . import bp, throttle
 from .forms import PasswordConfirmForm, TwoFactorDisableForm, TwoFactorSetupForm
 
 SETUP = "totp_setup_secret"  # session key: the secret being set up, until a code confirms it
@@ -59,7 +59,7 @@ def two_factor_enable():
 
 
 def _password_and_code_ok(user, form):
-    if not credentials.check_password(user, form.password.data):
+    if not throttle.password_ok(user, form.password.data, client_address()):
         form.password.errors.append(_("The password is not correct."))
         return False
     if not (credentials.verify_totp(user, form.code.data) or credentials.use_recovery_code(user, form.code.data)):
@@ -93,7 +93,7 @@ def recovery_codes():
     form = PasswordConfirmForm()
     if not user.two_factor:
         return redirect(url_for(".two_factor"))
-    if not form.validate_on_submit() or not credentials.check_password(user, form.password.data):
+    if not form.validate_on_submit() or not throttle.password_ok(user, form.password.data, client_address()):
         flash(_("The password is not correct."), "danger")
         return redirect(url_for(".two_factor"))
     codes = credentials.new_recovery_codes(user)
