@@ -29,6 +29,14 @@ class LiveServer:
         return self.url + path
 
 
+def sign_in(page, live_server, email=ADMIN[0], password=ADMIN[1]):
+    page.goto(live_server("/auth/login"))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(live_server("/"))
+
+
 def _live_config(tmp_path):
     return {
         "SECRET_KEY": "browser-test",
@@ -82,25 +90,46 @@ def browser():
         browser.close()
 
 
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
+
+
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def new_page(browser):
+    """new_page(viewport) opens a page in its own browser context (own cookies); all are closed after."""
+    contexts = []
+
+    def open_page(viewport=None):
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="fa-IR")
+        contexts.append(context)
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        return page
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def artifacts():
+    return Path(os.environ.get("FLASHCALL_ARTIFACTS", ROOT / "artifacts"))
 
 
 @pytest.fixture
 def screenshot(page, request, capsys):
-    """screenshot('step') saves a full-page PNG where CI keeps it and prints the path."""
-    folder = Path(os.environ.get("FLASHCALL_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
+    """screenshot('step') saves a full-page PNG where CI keeps it and prints the path;
+    screenshot('step', other_page) shoots another page than the test's `page`."""
+    folder = artifacts() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     count = iter(range(1, 100))
 
-    def take(step):
+    def take(step, shot=None):
         path = folder / f"{request.node.name}-{next(count):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (shot or page).screenshot(path=str(path), full_page=True)
         with capsys.disabled():
             print(f"\nscreenshot: {path}")
         return path
