@@ -3,10 +3,12 @@ from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import get_locale, gettext as _
+from markupsafe import Markup
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 
 from ..clock import TEHRAN
 from ..digits import to_persian
+from ..verification import states
 
 
 
@@ -62,8 +64,16 @@ def money(rial):
     return f"{number(amount)} {unit}"
 
 
+def ltr(value):
+    """A left-to-right value (phone number, email, key) isolated inside right-to-left text; the
+    surrounding line keeps its own alignment."""
+    return Markup('<span dir="ltr">{}</span>').format(value)
+
+
 def register(app):
     app.add_template_filter(digits)
     app.add_template_filter(number)
     app.add_template_filter(jalali)
     app.add_template_filter(money)
+    app.add_template_filter(ltr)
+    app.context_processor(states.context)  # call states, reasons and events in words, on every page
