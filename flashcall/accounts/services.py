@@ -30,11 +30,16 @@ def same_name(column, name):
     return func.lower(func.trim(column)) == name.strip().lower()
 
 
-def _check_name_free(account_id, name, service_id=None):
+def service_name_taken(account_id, name, service_id=None):
+    """Whether another service of the account (than `service_id`) has this name."""
     stmt = select(Service.id).where(Service.account_id == account_id, same_name(Service.name, name))
     if service_id is not None:
         stmt = stmt.where(Service.id != service_id)
-    if db.session.scalar(stmt.limit(1)) is not None:
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _check_name_free(account_id, name, service_id=None):
+    if service_name_taken(account_id, name, service_id):
         raise DuplicateNameError(f"the account already has a service named {name.strip()!r}")
 
 

@@ -1,6 +1,7 @@
 """A real browser against a live server: the app on a local port, a dispatcher thread, Debian's chromium."""
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -58,10 +59,10 @@ def _prepare_database(app):
         db.session.commit()
 
 
-@pytest.fixture
-def live_server(tmp_path):
+@contextmanager
+def running_app(folder, **overrides):
     """The app served on a free port by a threaded server, with a dispatcher thread placing calls."""
-    app = create_app(_live_config(tmp_path))
+    app = create_app({**_live_config(folder), **overrides})
     _prepare_database(app)
     stop = threading.Event()
     dialer = threading.Thread(target=worker.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
@@ -74,6 +75,14 @@ def live_server(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A live server for one test (a module that needs other settings, or one server for all its
+    tests, defines its own `live_server` with running_app)."""
+    with running_app(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,7 @@ from ...models import Call, Service
 from ...telephony import routing
 from ..scoping import get_owned_or_404, owned, requires
 from . import bp
-from .forms import ServiceForm
+from .forms import NAME_TAKEN, ServiceForm
 
 
 @bp.get("/")
@@ -30,17 +30,14 @@ def new():
         try:
             service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
                                               **form.settings())
-        except accounts.DuplicateNameError:
-            form.name.errors.append(_name_taken())
+        except accounts.DuplicateNameError:  # made by someone else since the form was checked
+            form.name.errors.append(NAME_TAKEN)
         else:
             db.session.commit()
             flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
             return redirect(url_for("services.detail", service_id=service.id))
     return render_template("services/new.html", form=form)
 
-
-def _name_taken():
-    return _("You already have a service with this name. Choose another name, so the two are not mixed up.")
 
 
 @bp.get("/<int:service_id>")
@@ -58,11 +55,12 @@ def detail(service_id):
 def edit(service_id):
     service = get_owned_or_404(Service, service_id)
     form = ServiceForm(obj=service)
+    form.editing_id = service.id
     if form.validate_on_submit():
         try:
             accounts.update_service(service, **form.settings())
-        except accounts.DuplicateNameError:
-            form.name.errors.append(_name_taken())
+        except accounts.DuplicateNameError:  # made by someone else since the form was checked
+            form.name.errors.append(NAME_TAKEN)
         else:
             db.session.commit()
             flash(_("The service's settings were saved."), "success")
