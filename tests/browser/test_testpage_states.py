@@ -162,15 +162,18 @@ def test_timeline_in_persian_digits_and_numbers_aligned_to_the_right(page, live_
     page.fill("#code-input", call.code)
     page.press("#code-input", "Enter")
     page.wait_for_selector("#call-success")
-    timeline = page.inner_text("#call-events")
-    assert not LATIN_DIGIT.search(timeline) and "۱" in timeline
-    for row in page.locator("#call-details tr").all():
-        number = row.locator("td [dir=ltr]")
-        if number.count():
-            cell, value = row.locator("td").bounding_box(), number.bounding_box()
-            # RTL details: the number starts at the cell's right edge, as the words above it do.
-            assert cell["x"] + cell["width"] - (value["x"] + value["width"]) < 16
-            assert value["x"] - cell["x"] > 16
+    steps = [item.inner_text() for item in page.locator("#call-events li").all()]
+    assert len(steps) >= 5 and not LATIN_DIGIT.search("".join(steps))
+    assert [step.split()[0] for step in steps] == [to_persian(n) for n in range(1, len(steps) + 1)]  # numbered
+    # RTL details: a number starts at the cell's right edge, as the words above and below it do.
+    edges = page.evaluate("""() => [...document.querySelectorAll('#call-details tr')].map(row => {
+        const cell = row.querySelector('td'), range = document.createRange();
+        range.selectNodeContents(cell);
+        const text = range.getBoundingClientRect(), box = cell.getBoundingClientRect();
+        return {label: row.querySelector('th').innerText, gap: box.right - text.right};
+    })""")
+    numbers = [edge for edge in edges if edge["label"] in ("شماره تلفن", "شمارهٔ تماس‌گیرنده")]
+    assert len(numbers) == 2 and all(edge["gap"] < 16 for edge in numbers), edges
 
 
 def test_a_live_call_can_be_cancelled_after_confirming(page, live_server):
