@@ -15,8 +15,9 @@ MENU = [
     ("billing.operator_index", _l("Money"), "operator"),
 ]
 
-# Bootstrap Icons names by the menu entry's blueprint; entries without one get the default.
+# Bootstrap Icons names by the menu entry's endpoint, else its blueprint; the rest get the default.
 ICONS = {
+    "billing.operator_index": "cash-coin",
     "dashboard": "speedometer2",
     "services": "grid-1x2",
     "testpage": "telephone-inbound",
@@ -24,7 +25,7 @@ ICONS = {
     "users": "people",
     "operator": "hdd-network",
     "reports": "bar-chart-line",
-    "topups": "wallet2",
+    "billing": "wallet2",
 }
 DEFAULT_ICON = "circle"
 
@@ -42,14 +43,19 @@ def nav_items():
 
 
 def nav_icon(endpoint):
-    return ICONS.get(endpoint.split(".")[0], DEFAULT_ICON)
+    return ICONS.get(endpoint) or ICONS.get(endpoint.split(".")[0], DEFAULT_ICON)
 
 
-def active_section():
-    """The blueprint of the menu entry the current page belongs to."""
-    blueprint = (request.endpoint or "").split(".")[0]
-    return SECTION_OF.get(blueprint, blueprint)
+def active_entry(items):
+    """The endpoint of the menu entry the current page belongs to: the page itself if it is in the
+    menu, else the first entry of its blueprint (or of the blueprint it counts as)."""
+    endpoint = request.endpoint or ""
+    if any(entry == endpoint for entry, _label in items):
+        return endpoint
+    blueprint = endpoint.split(".")[0]
+    section = SECTION_OF.get(blueprint, blueprint)
+    return next((entry for entry, _label in items if entry.split(".")[0] == section), None)
 
 
 def register(app):
-    app.jinja_env.globals.update(nav_items=nav_items, nav_icon=nav_icon, active_section=active_section)
+    app.jinja_env.globals.update(nav_items=nav_items, nav_icon=nav_icon, active_entry=active_entry)

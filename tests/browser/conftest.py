@@ -55,7 +55,7 @@ def _prepare_database(app):
         if PG_URL:
             _truncate_all()
         routing.ensure_default_gateway()
-        accounts.create_account("Browser Co", *ADMIN, operator=True)
+        accounts.create_account("شرکت آزمون مرورگر", *ADMIN, operator=True)
         db.session.commit()
 
 

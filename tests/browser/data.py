@@ -2,6 +2,7 @@
 from sqlalchemy import select
 
 from flashcall import accounts
+from flashcall.billing import admin as billing_admin
 from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import Call, User
@@ -54,13 +55,13 @@ def seed_long_data(app):
     verified and a live call on the virtual phone. Returns the ids the pages need."""
     from datetime import timedelta
 
-    from flashcall.models import AccessKey, CallEvent, SimInboxEntry, WebhookDelivery
+    from flashcall.models import CallEvent, SimInboxEntry, WebhookDelivery
     with app.app_context():
         account = admin_account(app)
-        account.credit_limit = 10_000_000
         service = accounts.create_service(account, LONG_NAME[:120], min_interval_seconds=0,
                                           webhook_url="http://127.0.0.1:9/" + "hooks/" * 15 + "flashcall")
-        service.price_per_call = 1500
+        billing_admin.set_price(service, 1500)
+        billing_admin.adjust(service, 123_456_780, "شارژ آزمایشی")  # a long amount
         keys = [accounts.create_key(service, label)[0] for label in
                 ("سرور اصلی", "اپ اندروید", "پنل پشتیبانی", "کلید" + "‌بسیاربلند" * 11)]
         keys[1].revoked_at = utcnow()

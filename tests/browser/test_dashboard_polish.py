@@ -7,6 +7,7 @@ import pytest
 from sqlalchemy import func, select
 
 from flashcall import accounts
+from flashcall.billing import admin as billing_admin
 from flashcall.db import db
 from flashcall.digits import to_persian
 from flashcall.models import AccessKey, Service, User
@@ -210,8 +211,9 @@ def test_the_virtual_phone_is_next_to_the_code_box(new_page, live_server, viewpo
 def test_icons_figures_and_status_chips(new_page, live_server):
     service_id = new_service(live_server)
     with live_server.app.app_context():
-        db.session.get(Service, service_id).price_per_call = 1500
-        admin_account(live_server.app).credit_limit = 1_000_000  # postpaid: the call goes through
+        service = db.session.get(Service, service_id)
+        billing_admin.set_price(service, 1500)
+        billing_admin.adjust(service, 30_000, "شارژ آزمایشی")
         db.session.commit()
     page = signed_in(new_page, live_server)
     page.goto(live_server(f"/services/{service_id}"))
@@ -221,7 +223,7 @@ def test_icons_figures_and_status_chips(new_page, live_server):
     glyph = page.evaluate("getComputedStyle(document.querySelector('nav .nav-link .bi'), '::before').fontFamily")
     assert "bootstrap-icons" in glyph
     assert page.inner_text("#price-per-call") == "۱۵۰ تومان"
-    assert page.inner_text("#calls-today") == "۰"
+    assert page.inner_text("#calls-today") == "۰" and page.inner_text("#service-credit") == "۳٬۰۰۰ تومان"
     page.goto(live_server(f"/test/?service_id={service_id}"))
     page.fill("#phone", NUMBER)
     page.press("#phone", "Enter")

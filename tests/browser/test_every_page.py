@@ -26,8 +26,8 @@ def signed_in_pages(ids):
     service = ids["service"]
     return ["/", "/services/", f"/services/{service}", f"/services/{service}/edit", f"/services/{service}/keys/new",
             f"/keys/{ids['key']}/created", "/services/new", "/users/", "/users/new", "/test/",
-            f"/test/?call_id={ids['verified']}", f"/test/?call_id={ids['live']}", "/guide/", "/operator/",
-            "/operator/inbox", "/no-such-page"]
+            f"/test/?call_id={ids['verified']}", f"/test/?call_id={ids['live']}", "/guide/", "/billing/",
+            "/billing/ledger", "/operator/", "/operator/inbox", "/billing/operator/", "/no-such-page"]
 
 
 def visit(page, url):

@@ -4,6 +4,7 @@ import pytest
 from sqlalchemy import select
 
 from flashcall import accounts
+from flashcall.billing import admin as billing_admin
 from flashcall.db import db
 from flashcall.models import User
 
@@ -16,8 +17,8 @@ def seed_account(app):
         admin = db.session.scalar(select(User).where(User.email == ADMIN[0]))
         service = accounts.create_service(admin.account, "ورود فروشگاه آنلاین", min_interval_seconds=0,
                                           webhook_url="http://127.0.0.1:9/hooks/flashcall")  # loopback: never the internet
-        service.price_per_call = 1500
-        admin.account.credit_limit = 1_000_000  # postpaid: calls go through with no top-up
+        billing_admin.set_price(service, 1500)
+        billing_admin.adjust(service, 2_500_000, "شارژ آزمایشی")  # 250,000 Toman of credit
         for label in ("سرور اصلی", "اپ اندروید", "اپ iOS", "پنل پشتیبانی"):
             accounts.create_key(service, label)
         for email, role in (("sara.ahmadi@example.com", "developer"), ("reza@example.com", "viewer"),
