@@ -3,6 +3,7 @@
 The database session is not here but in `flashcall.db`: the domain imports that, never this.
 """
 from flask_babel import Babel
+from flask_compress import Compress
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -19,4 +20,5 @@ csrf = CSRFProtect()
 babel = Babel()
 htmx = HTMX()
 talisman = Talisman()
+compress = Compress()  # gzip/brotli/zstd for pages and static files, as the browser accepts
 limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -5,7 +5,7 @@ from flask import Flask
 
 from . import config as config_module
 from .db import configure_sqlite, db
-from .extensions import babel, csrf, htmx, limiter, login_manager, migrate
+from .extensions import babel, compress, csrf, htmx, limiter, login_manager, migrate
 from .http.paths import API_PREFIX, COMPAT_PREFIX
 from .telephony import routing
 
@@ -41,6 +41,7 @@ def create_app(config=None):
     migrate.init_app(app, db, directory=str(config_module.ROOT / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     from .http import locale
     babel.init_app(app, locale_selector=locale.select_locale, timezone_selector=lambda: "Asia/Tehran")
@@ -54,8 +55,9 @@ def create_app(config=None):
     login_manager.login_message_category = "warning"
 
     from .http import errors, security
-    from .web import display, navigation
+    from .web import assets, display, navigation
     security.register(app)
+    assets.register(app)
     display.register(app)
     navigation.register(app)
     errors.register(app)

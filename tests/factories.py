@@ -29,9 +29,9 @@ class Factory:
         db.session.commit()
         return service
 
-    def key(self, service=None, label="test key"):
+    def key(self, service=None, label=None):
         """Returns (AccessKey, 'PUBLICID.SECRET')."""
         service = service or self.service()
-        key, token = accounts.create_key(service, label)
+        key, token = accounts.create_key(service, label or f"test key {next(_seq)}")
         db.session.commit()
         return key, token

@@ -9,6 +9,8 @@ from sqlalchemy.orm import joinedload
 from ..clock import utcnow
 from ..db import db
 from ..models import AccessKey
+from .errors import DuplicateNameError
+from .services import same_name
 
 
 def _hash_secret(secret):
@@ -17,7 +19,12 @@ def _hash_secret(secret):
 
 
 def create_key(service, label):
-    """A new key; returns (AccessKey, 'PUBLICID.SECRET'). The full string is never stored."""
+    """A new key; returns (AccessKey, 'PUBLICID.SECRET'). The full string is never stored.
+    Its label must differ from the service's other live keys' (a revoked key's label can be reused)."""
+    taken = select(AccessKey.id).where(AccessKey.service_id == service.id, AccessKey.revoked_at.is_(None),
+                                       same_name(AccessKey.label, label))
+    if db.session.scalar(taken.limit(1)) is not None:
+        raise DuplicateNameError(f"the service already has a live key labelled {label.strip()!r}")
     public_id = "fc_" + secrets.token_hex(8)
     secret = secrets.token_urlsafe(32).replace(".", "_")
     key = AccessKey(service=service, label=label, public_id=public_id, secret_hash=_hash_secret(secret))

@@ -1,9 +1,11 @@
 """Services: creating them and changing their settings within the limits the product accepts."""
 import secrets
 
+from sqlalchemy import func, select
+
 from ..db import db
 from ..models import Service
-from .errors import ProvisioningError
+from .errors import DuplicateNameError, ProvisioningError
 
 SERVICE_LIMITS = {
     "code_length": (3, 6),
@@ -16,10 +18,29 @@ SERVICE_LIMITS = {
 
 def create_service(account, name, **fields):
     _check_service_fields(fields)
+    _check_name_free(account.id, name)
     service = Service(account=account, name=name, webhook_secret=new_webhook_secret(), **fields)
     db.session.add(service)
     db.session.flush()
     return service
+
+
+def same_name(column, name):
+    """`column` equals `name` ignoring case and surrounding spaces (one rule for services and keys)."""
+    return func.lower(func.trim(column)) == name.strip().lower()
+
+
+def service_name_taken(account_id, name, service_id=None):
+    """Whether another service of the account (than `service_id`) has this name."""
+    stmt = select(Service.id).where(Service.account_id == account_id, same_name(Service.name, name))
+    if service_id is not None:
+        stmt = stmt.where(Service.id != service_id)
+    return db.session.scalar(stmt.limit(1)) is not None
+
+
+def _check_name_free(account_id, name, service_id=None):
+    if service_name_taken(account_id, name, service_id):
+        raise DuplicateNameError(f"the account already has a service named {name.strip()!r}")
 
 
 def new_webhook_secret():
@@ -53,6 +74,8 @@ def update_service(service, **fields):
     unknown = set(fields) - set(SERVICE_EDITABLE)
     if unknown:
         raise ProvisioningError(f"not editable: {', '.join(sorted(unknown))}")
+    if "name" in fields:
+        _check_name_free(service.account_id, fields["name"], service.id)
     for field, value in _check_service_fields(fields).items():
         setattr(service, field, value)
     db.session.flush()

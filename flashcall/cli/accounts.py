@@ -137,7 +137,10 @@ def key_create(service_id, label):
     service = db.session.get(Service, service_id)
     if service is None:
         _fail(f"no service with id {service_id}")
-    _key, token = accounts.create_key(service, label)
+    try:
+        _key, token = accounts.create_key(service, label)
+    except accounts.ProvisioningError as exc:
+        _fail(str(exc))
     db.session.commit()
     click.echo(token)
 

@@ -3,6 +3,7 @@ the app's error handlers: JSON to JSON clients (the API, anything asking for JSO
 The seed-002 endpoint keeps its own shape (flashcall.compat)."""
 from flask import current_app, g, jsonify, render_template, request
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
 from werkzeug.exceptions import BadRequest, HTTPException
 
@@ -40,11 +41,18 @@ def http_status(exc):
     return exc.code if isinstance(exc, HTTPException) and exc.code else 500
 
 
+def message_for(exc):
+    """What a person is told about an HTTP error: by its status, except for an expired form, which
+    needs a reload rather than a fix to the request."""
+    if isinstance(exc, CSRFError):
+        return _("This form has expired (for example after a long wait, or signing in again elsewhere). Reload the page and try again.")
+    return MESSAGES.get(http_status(exc), MESSAGES[500])()
+
+
 def http_error_response(exc, **fields):
     """The JSON error answer for an HTTP error (404, 405, 413, 429 …)."""
     status = http_status(exc)
-    message = MESSAGES.get(status, MESSAGES[500])()
-    return error_response(status, CODES.get(status, "error"), message, **fields)
+    return error_response(status, CODES.get(status, "error"), message_for(exc), **fields)
 
 
 def wants_json():
@@ -68,8 +76,8 @@ def _handle(exc):
         return exc
     if wants_json():
         return with_allow(http_error_response(exc), exc)
-    message = MESSAGES.get(status, MESSAGES[500])()
-    page = current_app.make_response((render_template("errors/error.html", status=status, message=message), status))
+    page = current_app.make_response((render_template("errors/error.html", status=status, message=message_for(exc),
+                                                      reload=isinstance(exc, CSRFError)), status))
     return with_allow(page, exc)
 
 

@@ -1,12 +1,15 @@
 """Template filters for what people see: Jalali dates, Persian digits, money."""
+import re
 from datetime import datetime, timezone
 
 from flask import current_app
 from flask_babel import get_locale, gettext as _
+from markupsafe import Markup, escape
 from persiantools.jdatetime import JalaliDate, JalaliDateTime
 
 from ..clock import TEHRAN
 from ..digits import to_persian
+from ..verification import states
 
 
 
@@ -62,8 +65,31 @@ def money(rial):
     return f"{number(amount)} {unit}"
 
 
+def ltr(value):
+    """A left-to-right value (phone number, email, key) isolated inside right-to-left text; the
+    surrounding line keeps its own alignment."""
+    return Markup('<span dir="ltr">{}</span>').format(value)
+
+
+def code_words(text, *words):
+    """`text` with each of `words` (identifiers, headers, paths, quoted in the translation as they
+    are in English) shown as left-to-right code inside the page's prose."""
+    html = str(escape(text))
+    # A translated string is already markup with its quotes as typed; a plain one is escaped here.
+    forms = {form for word in words for form in (str(word), str(escape(word)))}
+    pattern = "|".join(re.escape(form) for form in sorted(forms, key=len, reverse=True))
+    if not pattern:
+        return Markup(html)
+    marked = re.sub(rf"(?<![\w-])(?:{pattern})(?![\w-])",
+                    lambda match: f'<code dir="ltr">{match.group(0)}</code>', html)
+    return Markup(marked)
+
+
 def register(app):
     app.add_template_filter(digits)
     app.add_template_filter(number)
     app.add_template_filter(jalali)
     app.add_template_filter(money)
+    app.add_template_filter(ltr)
+    app.add_template_filter(code_words)
+    app.context_processor(states.context)  # call states, reasons and events in words, on every page

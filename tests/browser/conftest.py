@@ -1,6 +1,7 @@
 """A real browser against a live server: the app on a local port, a dispatcher thread, Debian's chromium."""
 import os
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,14 @@ class LiveServer:
         return self.url + path
 
 
+def sign_in(page, live_server, email=ADMIN[0], password=ADMIN[1]):
+    page.goto(live_server("/auth/login"))
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password]", password)
+    page.press("input[name=password]", "Enter")
+    page.wait_for_url(live_server("/"))
+
+
 def _live_config(tmp_path):
     return {
         "SECRET_KEY": "browser-test",
@@ -46,14 +55,14 @@ def _prepare_database(app):
         if PG_URL:
             _truncate_all()
         routing.ensure_default_gateway()
-        accounts.create_account("Browser Co", *ADMIN, operator=True)
+        accounts.create_account("شرکت آزمون مرورگر", *ADMIN, operator=True)
         db.session.commit()
 
 
-@pytest.fixture
-def live_server(tmp_path):
+@contextmanager
+def running_app(folder, **overrides):
     """The app served on a free port by a threaded server, with a dispatcher thread placing calls."""
-    app = create_app(_live_config(tmp_path))
+    app = create_app({**_live_config(folder), **overrides})
     _prepare_database(app)
     stop = threading.Event()
     dialer = threading.Thread(target=worker.run, args=(app,), kwargs={"worker_id": "browser", "stop": stop},
@@ -66,6 +75,14 @@ def live_server(tmp_path):
     with app.app_context():
         db.session.remove()
         db.engine.dispose()
+
+
+@pytest.fixture
+def live_server(tmp_path):
+    """A live server for one test (a module that needs other settings, or one server for all its
+    tests, defines its own `live_server` with running_app)."""
+    with running_app(tmp_path) as server:
+        yield server
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +103,8 @@ def browser():
 CSP_LISTENER = """document.addEventListener('securitypolicyviolation', function (e) {
   console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI + ' ' + e.sourceFile + ':' + e.lineNumber);
 });"""
+DESKTOP = {"width": 1366, "height": 768}
+PHONE = {"width": 390, "height": 844}
 
 
 def csp_violation(message):
@@ -101,27 +120,44 @@ def csp_violations():
 
 
 @pytest.fixture
-def page(browser, csp_violations):
-    """A page with the CSP on (as served); any violation fails the test."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="fa-IR")
-    context.add_init_script(CSP_LISTENER)
-    page = context.new_page()
-    page.on("console", lambda message: csp_violations.append(message.text) if csp_violation(message.text) else None)
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
+def new_page(browser, csp_violations):
+    """new_page(viewport) opens a page in its own browser context (own cookies), with the CSP on
+    (as served): any violation fails the test. All are closed after."""
+    contexts = []
+
+    def open_page(viewport=None):
+        context = browser.new_context(viewport=viewport or {"width": 1280, "height": 900}, locale="fa-IR")
+        context.add_init_script(CSP_LISTENER)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("console", lambda message: csp_violations.append(message.text) if csp_violation(message.text) else None)
+        page.set_default_timeout(15000)
+        return page
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
+
+
+def artifacts():
+    return Path(os.environ.get("FLASHCALL_ARTIFACTS", ROOT / "artifacts"))
 
 
 @pytest.fixture
 def screenshot(page, request, capsys):
-    """screenshot('step') saves a full-page PNG where CI keeps it and prints the path."""
-    folder = Path(os.environ.get("FLASHCALL_ARTIFACTS", ROOT / "artifacts")) / "screenshots"
+    """screenshot('step') saves a full-page PNG where CI keeps it and prints the path;
+    screenshot('step', other_page) shoots another page than the test's `page`."""
+    folder = artifacts() / "screenshots"
     folder.mkdir(parents=True, exist_ok=True)
     count = iter(range(1, 100))
 
-    def take(step):
+    def take(step, shot=None):
         path = folder / f"{request.node.name}-{next(count):02d}-{step}.png"
-        page.screenshot(path=str(path), full_page=True)
+        (shot or page).screenshot(path=str(path), full_page=True)
         with capsys.disabled():
             print(f"\nscreenshot: {path}")
         return path

@@ -8,17 +8,9 @@ from flashcall.digits import to_latin, to_persian
 from flashcall.db import db
 from flashcall.models import Call
 
-from .conftest import ADMIN
+from .conftest import sign_in
 
 CODE_LENGTH = 5
-
-
-def sign_in(page, live_server):
-    page.goto(live_server("/auth/login"))
-    page.fill("input[name=email]", ADMIN[0])
-    page.fill("input[name=password]", ADMIN[1])
-    page.press("input[name=password]", "Enter")
-    page.wait_for_url(live_server("/"))
 
 
 def create_service_and_key(page, live_server):

@@ -32,3 +32,10 @@ def test_error_table_lists_every_engine_error_with_its_compatible_name(client, l
         if compat:
             assert f'<code dir="ltr">{compat}</code>' in table
     assert "one_call_for_two_minutes" in table and "X-Flashcall-Signature" in page
+
+
+def test_limits_are_written_in_words_and_persian_digits(client, login, make):
+    login(make.account())
+    page = client.get("/guide/").get_data(as_text=True)
+    assert "۶۰۰ درخواست در هر دقیقه" in page and "600/minute" not in page
+    assert '<code dir="ltr">PUBLICID.SECRET</code>' in page  # identifiers in the prose are code

@@ -37,11 +37,33 @@ def test_create_with_persian_digits_shows_the_service(client, owner):
     assert "Shop login" in page and "۵" in page and "۱۲" in page
 
 
-def test_new_form_has_the_defaults(client, owner):
+def test_new_form_has_the_defaults_in_the_pages_digits(client, owner):
     page = client.get("/services/new").get_data(as_text=True)
-    for name, value in (("code_length", "4"), ("code_lifetime_minutes", "2"), ("max_attempts", "3"),
-                        ("min_interval_seconds", "120"), ("daily_limit", "10"), ("allowed_countries", "IR")):
+    for name, value in (("code_length", "۴"), ("code_lifetime_minutes", "۲"), ("max_attempts", "۳"),
+                        ("min_interval_seconds", "۱۲۰"), ("daily_limit", "۱۰"), ("allowed_countries", "IR")):
         assert f'name="{name}"' in page and f'value="{value}"' in page
+    assert page.count('inputmode="numeric"') == 5
+    english(client)
+    assert 'value="120"' in client.get("/services/new").get_data(as_text=True)
+
+
+def test_a_fraction_gets_one_error_not_two(client, owner):
+    english(client)
+    page = client.post("/services/new", data=dict(VALID, code_length="4.5")).get_data(as_text=True)
+    assert page.count("Enter a whole number.") == 1 and "Code length must be between" not in page
+    assert 'value="4.5"' in page and service_count() == 0
+
+
+def test_a_second_service_with_the_same_name_is_refused(client, owner, make):
+    make.service(owner.account, name="Shop login")
+    other = make.service(owner.account, name="Other")
+    make.service(make.account().account, name="Shop login")  # another account's name does not count
+    english(client)
+    page = client.post("/services/new", data=dict(VALID, name=" shop LOGIN ")).get_data(as_text=True)
+    assert "already have a service with this name" in page and service_count() == 3
+    page = client.post(f"/services/{other.id}/edit", data=dict(VALID, name="Shop login")).get_data(as_text=True)
+    assert "already have a service with this name" in page
+    assert client.post(f"/services/{other.id}/edit", data=dict(VALID, name="Other")).status_code == 302
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -184,7 +184,8 @@ def test_verify_after_expiry_says_so(app, client, developer):
     call.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
     html = client.post(f"/test/calls/{call.id}/verify", data={"code": call.code}, headers=HX).get_data(as_text=True)
-    assert localised(app, "code_expired") in html and 'id="retry-button"' in html
+    # One notice: the card's own "the code has expired", not the engine's error repeated beside it.
+    assert 'id="call-expired"' in html and 'id="call-error"' not in html and 'id="retry-button"' in html
 
 
 def test_retry_of_an_active_call_is_refused_in_words(app, client, developer):
@@ -234,3 +235,21 @@ def test_a_failed_call_says_why_and_offers_a_retry(app, client, developer, outco
         reason = str(escape(REASON[outcome]))
     assert 'data-status="failed"' in html and reason in html and 'id="retry-button"' in html
     assert "hx-trigger" not in html
+
+
+def test_a_live_call_is_cancelled_from_the_card(app, client, developer):
+    start(client, developer)
+    call = only_call(app)
+    html = client.post(f"/test/calls/{call.id}/cancel", headers=HX).get_data(as_text=True)
+    assert 'data-status="canceled"' in html and 'id="call-canceled"' in html and "hx-trigger" not in html
+    assert only_call(app).status == "canceled"
+
+
+def test_a_poll_sends_only_the_status_unless_the_call_moved_to_another_phase(app, client, developer):
+    start(client, developer)
+    call = only_call(app)
+    run_once()  # queued → … → delivered: the code box appears, so it comes along out of band
+    html = poll(client, call, seen="queued.0").get_data(as_text=True)
+    assert 'id="call-status"' in html and 'id="call-code" hx-swap-oob="true"' in html
+    html = poll(client, call, seen="ringing.0").get_data(as_text=True)  # same phase: the status alone
+    assert 'id="call-status"' in html and 'id="call-code"' not in html and 'id="code-input"' not in html

@@ -1,10 +1,13 @@
 """GET /guide/: the Persian API guide with runnable examples for this server's address."""
+import limits
 from flask import current_app, render_template, request
+from flask_babel import gettext as _
 
 from ...translation import lazy as _l
 from ...verification.errors import ERRORS, NEAREST_COMPAT_NAME
 from ...webhooks import sender, signing
 from ...webhooks.outbox import EVENTS
+from ..display import number
 from ..scoping import requires
 from . import bp
 
@@ -29,6 +32,24 @@ ADVICE = {
 }
 
 
+# Rate-limit periods (the names `limits` gives them) in words.
+PERIODS = {"second": _l("second"), "minute": _l("minute"), "hour": _l("hour"), "day": _l("day"),
+           "month": _l("month"), "year": _l("year")}
+
+
+def rate_limit_text(spec):
+    """A Flask-Limiter rule such as '600/minute' in words and the page's digits."""
+    parts = []
+    for item in limits.parse_many(spec):
+        period = PERIODS.get(item.GRANULARITY.name, item.GRANULARITY.name)
+        if item.multiples == 1:
+            parts.append(_("%(count)s requests per %(period)s", count=number(item.amount), period=period))
+        else:
+            parts.append(_("%(count)s requests per %(multiples)s %(period)s", count=number(item.amount),
+                           multiples=number(item.multiples), period=period))
+    return " · ".join(parts)
+
+
 def error_rows():
     """(code, HTTP status, seed-002 name, message, advice) for every engine error."""
     return [(code, status, name or NEAREST_COMPAT_NAME.get(code, "parameters_error"), message, ADVICE.get(code, ""))
@@ -46,5 +67,5 @@ def index():
         signing=signing,
         backoff=sender.BACKOFF_SECONDS,
         timeout=current_app.config.get("WEBHOOK_TIMEOUT_SECONDS", sender.TIMEOUT_SECONDS),
-        rate_limit=current_app.config.get("API_RATE_LIMIT_PER_KEY"),
+        rate_limit=rate_limit_text(current_app.config["API_RATE_LIMIT_PER_KEY"]),
     )

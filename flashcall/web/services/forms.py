@@ -3,14 +3,17 @@ from urllib.parse import urlparse
 
 from flask import current_app
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..fields import LocalizedIntegerField
 from ...translation import lazy as _l
-from ...accounts import SERVICE_LIMITS, ProvisioningError, normalise_countries
+from ...accounts import SERVICE_LIMITS, ProvisioningError, normalise_countries, service_name_taken
 from ...webhooks import targets
+
+NAME_TAKEN = _l("You already have a service with this name. Choose another name, so the two are not mixed up.")
 
 
 def _range(field, message):
@@ -62,6 +65,12 @@ class ServiceForm(FlaskForm):
     mobile_only = BooleanField(_l("Mobile numbers only"), default=True)
     webhook_url = StringField(_l("Webhook URL"), filters=[_strip], validators=[
         Optional(), Length(max=500, message=_l("The address is too long.")), http_url, public_target])
+
+    editing_id = None  # the service being edited: its own name is not a duplicate
+
+    def validate_name(self, field):
+        if field.data and service_name_taken(current_user.account_id, field.data, self.editing_id):
+            raise ValidationError(NAME_TAKEN)
 
     def settings(self):
         """The form's values as keyword arguments for accounts."""

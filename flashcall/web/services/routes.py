@@ -2,15 +2,18 @@
 from flask import flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import func, select
 
 from ... import accounts
 from ...billing import admin as billing_admin
+from ...clock import tehran_day_start
 from ...db import db
-from ...models import Service
+from ...models import Call, Service
+from ...telephony import routing
 from ..scoping import get_owned_or_404, owned, requires
 from ..trail import audited
 from . import bp
-from .forms import ServiceForm
+from .forms import NAME_TAKEN, ServiceForm
 
 
 @bp.get("/")
@@ -25,20 +28,28 @@ def index():
 def new():
     form = ServiceForm()
     if form.validate_on_submit():
-        service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
-                                          **form.settings())
-        audited("service.created", service.name, service_id=service.id)
-        db.session.commit()
-        flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
-        return redirect(url_for("services.detail", service_id=service.id))
+        try:
+            service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
+                                              **form.settings())
+        except accounts.DuplicateNameError:  # made by someone else since the form was checked
+            form.name.errors.append(NAME_TAKEN)
+        else:
+            audited("service.created", service.name, service_id=service.id)
+            db.session.commit()
+            flash(_("Service “%(name)s” was created. Now create an access key for it.", name=service.name), "success")
+            return redirect(url_for("services.detail", service_id=service.id))
     return render_template("services/new.html", form=form)
+
 
 
 @bp.get("/<int:service_id>")
 @requires("view")
 def detail(service_id):
     service = get_owned_or_404(Service, service_id)
-    return render_template("services/detail.html", service=service)
+    today = db.session.scalar(select(func.count(Call.id)).where(
+        Call.service_id == service.id, Call.created_at >= tehran_day_start()))
+    return render_template("services/detail.html", service=service, calls_today=today,
+                           gateway=routing.serving_gateway(service))
 
 
 @bp.route("/<int:service_id>/edit", methods=["GET", "POST"])
@@ -46,13 +57,18 @@ def detail(service_id):
 def edit(service_id):
     service = get_owned_or_404(Service, service_id)
     form = ServiceForm(obj=service)
+    form.editing_id = service.id
     if form.validate_on_submit():
         before = {field: getattr(service, field) for field in accounts.SERVICE_EDITABLE}
-        accounts.update_service(service, **form.settings())
-        _audit_changes(service, before)
-        db.session.commit()
-        flash(_("The service's settings were saved."), "success")
-        return redirect(url_for("services.detail", service_id=service.id))
+        try:
+            accounts.update_service(service, **form.settings())
+        except accounts.DuplicateNameError:  # made by someone else since the form was checked
+            form.name.errors.append(NAME_TAKEN)
+        else:
+            _audit_changes(service, before)
+            db.session.commit()
+            flash(_("The service's settings were saved."), "success")
+            return redirect(url_for("services.detail", service_id=service.id))
     return render_template("services/edit.html", form=form, service=service)
 
 

@@ -2,6 +2,7 @@
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy import select
 
 from ... import verification as engine
 from ...accounts import authenticate_token
@@ -10,10 +11,9 @@ from ...db import db
 from ...digits import to_latin
 from ...extensions import htmx
 from ...models import Call, Service
-from ...models.call import CODE_LIVE
+from ...models.call import CODE_LIVE, FINAL, PENDING
 from ...telephony import routing
 from ...telephony.drivers import simulator
-from ...verification import states
 from ...verification.errors import VerificationError
 from ..display import digits
 from ..scoping import get_owned_or_404, owned, requires
@@ -22,9 +22,30 @@ from .forms import StartForm
 
 # Engine errors that are about the phone number, shown under its field; the rest above the form.
 PHONE_ERRORS = {"direction_not_allowed", "interval_limit", "daily_limit"}
+# Errors that only repeat what the ended call's own notice says (one red alert, not two).
+SAID_BY_THE_CALL = {"failed": {"invalid_code", "attempts_exhausted"}, "expired": {"code_expired"}}
+VERIFIABLE = ("ringing",) + CODE_LIVE
 INBOX_SIZE = 10
 
-bp.context_processor(lambda: dict(states.context(), latest_entry=latest_entry, fingerprint=fingerprint))
+
+def seconds_left(call):
+    return max(0, int((call.expires_at - utcnow()).total_seconds()))
+
+
+def clock(seconds):
+    """Seconds as m:ss in the page's digits (the countdown before the page's script takes over)."""
+    return digits(f"{seconds // 60}:{seconds % 60:02d}")
+
+
+bp.context_processor(lambda: dict(
+    fingerprint=fingerprint, inbox_fingerprint=inbox_fingerprint, seconds_left=seconds_left,
+    clock=clock, final_states=FINAL, verifiable_states=VERIFIABLE))
+
+
+@bp.after_request
+def _vary(response):
+    response.vary.add("HX-Request")  # the same URL answers a fragment to htmx and a page otherwise
+    return response
 
 
 @bp.get("/")
@@ -41,10 +62,11 @@ def index():
 def start():
     form = _start_form()
     call = _place(form) if form.validate_on_submit() else None
-    if call is not None and not htmx:
-        return redirect(url_for(".index", call_id=call.id))
-    template = "testpage/_workspace.html" if htmx else "testpage/index.html"
-    return render_template(template, **_workspace(form, call))
+    if not htmx:
+        if call is not None:
+            return redirect(url_for(".index", call_id=call.id))
+        return render_template("testpage/index.html", **_workspace(form, None))
+    return render_template("testpage/_started.html", **_workspace(form, call))
 
 
 @bp.get("/calls/<call_id>")
@@ -53,9 +75,11 @@ def status(call_id):
     call = _due_expiry(get_owned_or_404(Call, call_id))
     if not htmx:
         return redirect(url_for(".index", call_id=call.id))
-    if request.args.get("seen") == fingerprint(call):
-        return "", 204  # nothing changed: htmx keeps the fragment (and the code being typed)
-    return _card(call)
+    seen = request.args.get("seen", "")
+    if seen == fingerprint(call):
+        return "", 204  # nothing changed: htmx keeps the fragment
+    shown = seen.partition(".")[0]
+    return render_template("testpage/_call_update.html", call=call, phase_changed=phase(shown) != phase(call.status))
 
 
 @bp.post("/calls/<call_id>/verify")
@@ -68,7 +92,7 @@ def verify(call_id):
     try:
         call = engine.verify_call(call, code)
     except VerificationError as exc:  # the engine has committed or rolled back
-        return _card(call, error=error_text(exc))
+        return _card(call, error=exc)
     return _card(call)
 
 
@@ -79,8 +103,14 @@ def retry(call_id):
     try:
         call = engine.retry_call(call, key=call.key, source="dashboard")
     except VerificationError as exc:  # the engine has committed or rolled back
-        return _card(call, error=error_text(exc))
+        return _card(call, error=exc)
     return _card(call)
+
+
+@bp.post("/calls/<call_id>/cancel")
+@requires("develop")
+def cancel(call_id):
+    return _card(engine.cancel_call(get_owned_or_404(Call, call_id)))
 
 
 @bp.get("/phone")
@@ -88,18 +118,29 @@ def retry(call_id):
 def phone():
     number = to_latin(request.args.get("phone", "")).strip()
     entries = inbox(number)
-    if request.args.get("seen") == latest_entry(entries):
+    if request.args.get("seen") == inbox_fingerprint(entries):
         return "", 204
     return render_template("testpage/_phone.html", phone=number, entries=entries)
 
 
+def phase(status):
+    """What the card shows besides the status: waiting for the phone to ring, a live code, or the end."""
+    if status in FINAL:
+        return "ended"
+    return "live" if status in VERIFIABLE else "waiting"
+
+
 def fingerprint(call):
-    """What the status fragment shows depends only on these; polls that see them unchanged get 204."""
+    """What the status part shows depends only on these; polls that see them unchanged get 204."""
     return f"{call.status}.{call.attempts}"
 
 
-def latest_entry(entries):
-    return str(entries[0].id) if entries else "0"
+def inbox_fingerprint(entries):
+    """The newest entry and those still ringing: a new call or a ring that ended changes it."""
+    if not entries:
+        return "0"
+    ringing = [str(entry.id) for entry, status in entries if status in PENDING]
+    return ".".join([str(entries[0][0].id)] + ringing)
 
 
 def error_text(exc):
@@ -113,10 +154,14 @@ def error_text(exc):
 
 
 def inbox(phone):
-    """The simulator's missed calls to `phone` from the current account's calls, newest first."""
+    """The simulator's calls to `phone` from the current account's calls, newest first, each with
+    its call's status (a call still ringing is not yet a missed call)."""
     if not phone:
         return []
-    return [entry for entry, _service in simulator.inbox(phone, current_user.account_id, INBOX_SIZE)]
+    entries = [entry for entry, _service in simulator.inbox(phone, current_user.account_id, INBOX_SIZE)]
+    ids = {entry.call_id for entry in entries if entry.call_id}
+    statuses = dict(db.session.execute(select(Call.id, Call.status).where(Call.id.in_(ids))).all()) if ids else {}
+    return [(entry, statuses.get(entry.call_id, entry.outcome)) for entry in entries]
 
 
 def _start_form():
@@ -186,6 +231,10 @@ def _due_expiry(call):
 
 
 def _card(call, error=None):
+    """The whole card after the person acted on it. `error` is a sentence or an engine error; one
+    that only repeats what the ended call says is left out."""
+    if isinstance(error, VerificationError):
+        error = None if error.code in SAID_BY_THE_CALL.get(call.status, ()) else error_text(error)
     if not htmx:
         if error:
             flash(error, "danger")
