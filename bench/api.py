@@ -2,7 +2,7 @@
 
 Starts gunicorn (2 workers) and a dispatcher on a scratch PostgreSQL database, then from a
 second process loads, for a fixed number of requests each:
-  baseline  POST /_bench/insert          (one SQLAlchemy INSERT + commit)
+  baseline  POST /api/_bench/insert      (one SQLAlchemy INSERT + commit; a JSON face, like the API)
   calls     POST /api/v1/calls           (distinct numbers)
   verify    POST /api/v1/calls/{id}/verify  (the right code, read from the database)
 and prints requests/s, p50/p99 and the ratio to the baseline; then places calls at a fixed
@@ -136,13 +136,13 @@ def main():
               f"baseline loads and compared with their mean ({args.rounds} rounds)", flush=True)
 
         def baseline():
-            return run_load({"requests": [(base + "/_bench/insert", {}) for _ in range(n)],
+            return run_load({"requests": [(base + "/api/_bench/insert", {}) for _ in range(n)],
                              "concurrency": args.concurrency})
 
         def rps(result):
             return len(result["latencies"]) / result["elapsed"]
 
-        run_load({"requests": [(base + "/_bench/insert", {}) for _ in range(50)], "concurrency": args.concurrency})
+        run_load({"requests": [(base + "/api/_bench/insert", {}) for _ in range(50)], "concurrency": args.concurrency})
         ratios = {"calls": [], "verify": []}
         for round_ in range(args.rounds):
             before = baseline()

@@ -14,7 +14,7 @@ bp = Blueprint("benchmark", __name__)
 csrf.exempt(bp)
 
 
-@bp.post("/_bench/insert")
+@bp.post("/api/_bench/insert")
 def insert():
     row = AuditEntry(action="bench.baseline", ip="127.0.0.1")
     db.session.add(row)
