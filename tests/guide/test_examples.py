@@ -17,6 +17,7 @@ from flashcall.models import Call, WebhookDelivery
 from tests.worker import run_once
 from flashcall.webhooks import outbox, signing
 from flashcall.webhooks.sender import deliver_due
+from tests.waiting import eventually
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PHP = shutil.which("php")
@@ -98,14 +99,13 @@ def _start_receiver(language, source, workdir, port, secret):
         assert PHP, "php is not installed: apt-get install php-cli php-curl"
         command = [PHP, "-S", f"127.0.0.1:{port}", "webhook.php"]
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the receiver did not start")
+    try:
+        eventually(lambda: socket.create_connection(("127.0.0.1", port), timeout=0.1).close() or True,
+                   timeout=30, ignoring=OSError, message="the receiver starting")
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 @pytest.mark.parametrize("language", ["python", pytest.param(
