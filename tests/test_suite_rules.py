@@ -1,5 +1,5 @@
-"""The suite's own rules on time: every wait has a deadline (tests.waiting.eventually), and no assertion
-demands a speed that a loaded 2-core CI machine cannot promise."""
+"""The suite's own rules: every wait has a deadline (tests.waiting.eventually), no assertion demands a
+speed that a loaded 2-core CI machine cannot promise, and no comparison holds whatever the code does."""
 import ast
 from pathlib import Path
 
@@ -74,6 +74,9 @@ def problems(source, name="<test>"):
             found.append(f"{name}:{node.lineno}: a polling loop; wait with tests.waiting.eventually(…, timeout=)")
         elif isinstance(node, ast.Compare):
             operands = [node.left, *node.comparators]
+            same = [ast.unparse(a) for a, b in zip(operands, operands[1:]) if ast.dump(a) == ast.dump(b)]
+            if same and not all(isinstance(op, (ast.Is, ast.IsNot)) for op in node.ops):
+                found.append(f"{name}:{node.lineno}: {same[0]} compared with itself cannot fail")
             if any(_mentions(o, clock_names) for o in operands):
                 bounds = [b for b in map(_number, operands) if b is not None]
                 if any(b < MIN_SECONDS for b in bounds):
@@ -86,7 +89,7 @@ def _test_files():
     return sorted(p for p in TESTS.rglob("*.py") if p != HELPER)
 
 
-def test_no_test_file_waits_without_a_deadline_or_asserts_a_speed():
+def test_every_test_file_keeps_the_rules():
     found = [p for path in _test_files() for p in problems(path.read_text(), str(path.relative_to(TESTS)))]
     assert found == []
 
@@ -98,8 +101,9 @@ def test_no_test_file_waits_without_a_deadline_or_asserts_a_speed():
     "started = time.monotonic()\nwork()\nassert time.monotonic() - started < 1.5\n",
     "t = perf_counter()\nwork()\nelapsed = perf_counter() - t\nassert elapsed < 2\n",
     "assert 2 > time.time() - before\n",
+    "assert row.code == row.code\n",
 ])
-def test_the_guard_catches_unbounded_waits_and_tight_timing(source):
+def test_the_guard_catches_unbounded_waits_tight_timing_and_self_comparisons(source):
     assert problems(source)
 
 
@@ -109,6 +113,7 @@ def test_the_guard_catches_unbounded_waits_and_tight_timing(source):
     "for _ in range(300):\n    storage.incr('key')\n    time.sleep(0.0005)\n",
     "assert delivery.next_attempt_at == start + timedelta(seconds=10)\n",
     "assert call.created_at.time() < limit\n",
+    "assert routing.gateway_for(service) is routing.gateway_for(service)  # the cached object\n",
 ])
 def test_the_guard_lets_deadlines_and_non_timing_comparisons_pass(source):
     assert problems(source) == []
