@@ -17,6 +17,7 @@ from flashcall.models import Call, WebhookDelivery
 from tests.worker import run_once
 from flashcall.webhooks import outbox, signing
 from flashcall.webhooks.sender import deliver_due
+from tests.virtual_phone import typed_code
 from tests.waiting import eventually
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
@@ -47,10 +48,11 @@ def _ok(process):
 
 
 def _call(call_id):
-    """Read a call, then end the transaction so the live server is not kept waiting on SQLite."""
+    """Read a call and the code its phone shows, then end the transaction so the live server is not kept
+    waiting on SQLite."""
     db.session.expire_all()
     call = db.session.get(Call, call_id)
-    values = {"status": call.status, "code": call.code}
+    values = {"status": call.status, "code": typed_code(call.phone, call.code_length)}
     db.session.commit()
     return values
 
