@@ -45,6 +45,9 @@ def test_a_delivered_code_that_expires_sends_delivered_then_expired(app, service
                                                                                  call.id)
     assert expired["verified_at"] is None and expired["ended_at"] == delivered["ended_at"]
     assert expired["expires_at"].endswith("Z") and expired["phone"] == PHONE
+    stamps = ("created_at", "dialed_at", "ringing_at", "ended_at", "expires_at")
+    assert all(delivered[key] == expired[key] and delivered[key].endswith("Z") for key in stamps)
+    assert delivered["created_at"] <= delivered["dialed_at"] <= delivered["ringing_at"] <= delivered["ended_at"]
 
 
 def test_each_ending_is_one_event_and_the_steps_before_none(app, service, receiver, make):
@@ -152,3 +155,34 @@ def test_the_last_try_is_the_one_that_would_end_after_a_day(service, receiver):
     deliver_due(now=created + timedelta(hours=24))  # the next wait (30 s) ends past the day
     db.session.refresh(delivery)
     assert delivery.status == "failed" and delivery.attempts == 2
+
+
+# -- signing -------------------------------------------------------------------------------------------
+
+def test_the_signature_is_the_documented_hmac_for_a_given_moment(service):
+    from flashcall.webhooks import signing
+    delivery = outbox.enqueue(make_call(service), "delivered")
+    db.session.commit()
+    headers = signing.headers("whsec_test", delivery, timestamp=1767225600)
+    assert headers["X-Flashcall-Timestamp"] == "1767225600"
+    assert headers["X-Flashcall-Signature"] == signing.sign("whsec_test", "1767225600", delivery.payload)
+    assert signing.sign("whsec_test", 1767225600, b'{"a":1}') == signing.sign(b"whsec_test", "1767225600", '{"a":1}')
+    # Written out: HMAC-SHA256("whsec_test", '1767225600.{"a":1}') in hex.
+    assert signing.sign("whsec_test", 1767225600, '{"a":1}') == \
+        "v1=" + __import__("hmac").new(b"whsec_test", b'1767225600.{"a":1}', "sha256").hexdigest()
+
+
+@pytest.mark.parametrize("age, valid", [(0, True), (299, True), (300, True), (301, False), (-300, True),
+                                        (-301, False)])
+def test_a_signature_is_accepted_for_five_minutes_either_way(age, valid):
+    from flashcall.webhooks import signing
+    sent = 1767225600
+    signature = signing.sign("whsec_test", sent, "{}")
+    assert signing.is_valid("whsec_test", str(sent), "{}", signature, now=sent + age) is valid
+
+
+@pytest.mark.parametrize("timestamp, signature", [(None, "v1=00"), ("", "v1=00"), ("12ab", "v1=00"),
+                                                  ("-5", "v1=00"), ("1767225600", None), ("1767225600", "")])
+def test_a_missing_or_malformed_header_is_refused(timestamp, signature):
+    from flashcall.webhooks import signing
+    assert signing.is_valid("whsec_test", timestamp, "{}", signature, now=1767225600) is False
