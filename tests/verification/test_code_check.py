@@ -177,3 +177,21 @@ def test_verify_by_phone_refuses_a_bad_number_or_code_before_looking(service):
     _delivered(service)
     assert _error(verify_phone, service, "12ab", "1234", now=T0).fields == {"field": "phone"}
     assert _error(verify_phone, service, PHONE, "12a4", now=T0).fields == {"field": "code"}
+
+
+def test_a_code_that_is_not_digits_says_so(service):
+    call = _delivered(service)
+    assert _error(verify_call, call, "12ab", now=T0).message == "کد باید فقط شامل رقم باشد."
+
+
+def test_a_retry_keeps_the_key_and_the_source_of_the_call_it_replaces(ctx, make):
+    service = make.service(min_interval_seconds=0)
+    key, _token = make.key(service)
+    first = start_call(service, PHONE, key=key, source="compat", now=T0)
+    first.service.code_lifetime_minutes = 2
+    later = T0 + timedelta(minutes=3)
+    again = retry_call(first, now=later)
+    assert (again.key_id, again.source, again.retry_of, again.phone) == (key.id, "compat", first.id, PHONE)
+    other_key, _ = make.key(service, label="dashboard")
+    third = retry_call(again, key=other_key, source="dashboard", now=later + timedelta(minutes=3))
+    assert (third.key_id, third.source) == (other_key.id, "dashboard")

@@ -177,6 +177,7 @@ def test_the_last_moment_before_expiry_still_verifies(priced):
     ((), None, ("failed", "timeout")),                          # never dialled in its lifetime
     (("dialing",), None, ("failed", "timeout")),                # dialled, its dispatcher gone
     (("dialing",), -1, ("failed", "timeout")),                  # its lease ran out
+    (("dialing",), 0, ("failed", "timeout")),                   # its lease ends this very moment
     (("dialing",), +30, ("dialing", None)),                     # a live dispatcher still drives it
     (("dialing", "ringing"), None, ("expired", None)),
     (("dialing", "ringing", "delivered"), None, ("expired", None)),
