@@ -237,3 +237,68 @@ def test_each_step_is_stamped(priced):
         T0 + timedelta(seconds=s) for s in (1, 2, 4, 9))
     assert [e.at for e in call.events] == [T0] + [T0 + timedelta(seconds=s) for _status, s in steps]
     db.session.commit()
+
+
+def test_a_client_cancel_is_recorded_as_such(priced):
+    call = cancel_call(start_call(priced, PHONE, now=T0), now=T0)
+    assert [(e.kind, e.detail) for e in call.events] == [("queued", None), ("canceled", "client")]
+    assert call.failure_reason is None
+
+
+def test_answers_after_each_operation_need_no_reading_back(priced, monkeypatch):
+    """The engine's operations return calls that still hold what was written: the API answers from them
+    without a statement (the busiest paths stay at their few round trips)."""
+    from flashcall.api.serializers import call_json
+    from sqlalchemy import event
+
+    def statements_to_answer(call):
+        seen = []
+        listen = (db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+        event.listen(*listen)
+        try:
+            call_json(call)
+        finally:
+            event.remove(*listen)
+        return seen
+
+    call = start_call(priced, PHONE, now=T0)
+    run_once(now=T0)
+    db.session.expire_all()
+    found = find_call(priced, call.id)
+    assert found.status == "expired"  # real time is long past T0: found past its lifetime, expired on reading
+    assert statements_to_answer(found) == []
+    second = _moved(start_call(priced, "+989120000009", now=T0), "dialing", "ringing", "delivered")
+    db.session.expire_all()
+    verified = verify_call(second, second.caller_number[-4:], now=T0)
+    assert statements_to_answer(verified) == []
+    third = start_call(priced, "+989120000008", now=T0)
+    db.session.expire_all()
+    assert statements_to_answer(cancel_call(third, now=T0)) == []
+    fourth = start_call(priced, "+989120000006", now=T0)
+    db.session.expire_all()
+    assert statements_to_answer(retry_call(fourth, now=T0 + timedelta(minutes=5))) == []  # never dialled: failed
+
+
+def test_find_call_expires_a_code_at_its_very_deadline(priced, monkeypatch):
+    from flashcall.verification import calls
+    call = _moved(start_call(priced, PHONE, now=T0), "dialing", "ringing", "delivered")
+    monkeypatch.setattr(calls, "utcnow", lambda: call.expires_at)
+    assert find_call(priced, call.id).status == "expired"
+    other = _moved(start_call(priced, "+989120000007", now=T0), "dialing", "ringing", "delivered")
+    monkeypatch.setattr(calls, "utcnow", lambda: other.expires_at - timedelta(microseconds=1))
+    assert find_call(priced, other.id).status == "delivered"
+
+
+def test_finding_a_live_call_is_one_read(priced):
+    from sqlalchemy import event
+    call_id = start_call(priced, PHONE).id  # now: alive for two minutes
+    db.session.expunge_all()
+    service = db.session.get(type(priced), priced.id)
+    seen = []
+    listen = (db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    event.listen(*listen)
+    try:
+        assert find_call(service, call_id).status == "queued"
+    finally:
+        event.remove(*listen)
+    assert [s.split()[0].upper() for s in seen if not s.upper().startswith(("BEGIN", "COMMIT"))] == ["SELECT"]
