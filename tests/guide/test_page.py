@@ -39,6 +39,7 @@ ERROR_TABLE = {
     "attempts_exhausted": ("429", "auth_attempts_ended"),
     "invalid_code": ("422", "invalid_code"),
     "call_still_active": ("409", "one_call_for_two_minutes"),
+    "already_retried": ("409", "one_call_for_two_minutes"),
     "idempotency_mismatch": ("422", "parameters_error"),
     "gateway_unavailable": ("503", "service_is_not_connected"),
     "not_found": ("404", "auth_code_does_not_exist"),
