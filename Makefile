@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app
 export FLASK_APP := app
 
-.PHONY: install install-dev translations catalog-update migrate check-limits run dev test bench clean
+.PHONY: install install-dev translations catalog-update migrate check-limits run dev test bench mutate clean
 
 $(VENV)/.installed: requirements.txt
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -70,5 +70,25 @@ test: install-dev translations
 bench: install-dev translations
 	$(PY) bench/api.py
 
+# Mutation testing with mutmut (setup.cfg [mutmut]; slow, not in CI; README "Mutation testing"): mutants of
+# the engine, money, telephony, dispatch, webhooks and /telphin/ against the fast tests, on SQLite.
+# Results are kept in mutants/: a run tests the mutants not yet tested (new or changed code), then tries the
+# earlier survivors against the current tests. MUTATE='flashcall.billing.*' instead (re)tests every mutant
+# of those names. MUTATE_CHILDREN runs that many at once (the default, 1, leaves a shared machine usable).
+MUTATE ?=
+MUTATE_CHILDREN ?= 1
+MUTMUT := env -u TEST_DATABASE_URL -u FLASHCALL_REQUIRE_ALL $(VENV)/bin/mutmut
+MUTMUT_LOG := mutants/mutmut.log
+mutate: install-dev translations
+	mkdir -p mutants
+	$(MUTMUT) run --max-children $(MUTATE_CHILDREN) $(if $(MUTATE),'$(MUTATE)') >$(MUTMUT_LOG) 2>&1 \
+	  || (tail -c 3000 $(MUTMUT_LOG); exit 1)
+ifeq ($(MUTATE),)
+	survivors="$$($(PY) -m tests.mutation_score --survivors)"; \
+	if [ -n "$$survivors" ]; then $(MUTMUT) run --max-children $(MUTATE_CHILDREN) $$survivors >>$(MUTMUT_LOG) 2>&1 \
+	  || (tail -c 3000 $(MUTMUT_LOG); exit 1); fi
+endif
+	$(PY) -m tests.mutation_score $(if $(MUTATE),'$(MUTATE)')
+
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache mutants

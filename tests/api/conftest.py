@@ -5,6 +5,8 @@ import pytest
 from flashcall.db import db
 from flashcall.models import Call
 
+from tests.virtual_phone import typed_code
+
 from .conformance import check
 
 PHONE = "09121234567"
@@ -62,7 +64,8 @@ def call_row(app):
 
 @pytest.fixture
 def deliver(app, call_row):
-    """Run dispatcher passes until the call's missed call has been delivered; returns its code."""
+    """Run dispatcher passes until the call's missed call has been delivered; returns its code as the
+    person types it, read off the virtual phone."""
     from tests.worker import run_once
 
     def _deliver(call_id):
@@ -72,7 +75,7 @@ def deliver(app, call_row):
             if call.status not in ("queued", "dialing", "ringing"):
                 break
         assert call.status == "delivered", call.status
-        return call.code
+        return typed_code(call.phone, call.code_length)
     return _deliver
 
 

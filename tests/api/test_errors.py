@@ -88,8 +88,10 @@ def test_daily_limit(make, client):
     for _ in range(2):
         assert api.post("/calls", json={"phone": PHONE}).status_code == 201
     response = api.post("/calls", json={"phone": PHONE})
-    assert _error(response, 429, "daily_limit")["retry_after"] > 0
-    assert "Retry-After" in response.headers
+    retry_after = _error(response, 429, "daily_limit")["retry_after"]
+    assert retry_after > 120  # the next Tehran day, not the per-request limiter's window
+    # Flask-Limiter sends a Retry-After of its own on every answer; ours is the daily limit's.
+    assert abs(int(response.headers["Retry-After"]) - retry_after) <= 1
 
 
 def test_suspended_service_is_service_disabled(api, service):
@@ -125,15 +127,7 @@ def test_messages_are_english_on_request_and_persian_by_default(api):
     english = api.post("/calls", token="nope", headers={"Accept-Language": "en"}, json={"phone": PHONE})
     default = api.post("/calls", token="nope", json={"phone": PHONE})
     assert english.get_json()["message"] == "The access key is not valid or has been revoked."
-    persian = default.get_json()["message"]
-    assert persian
-    from flask_babel import force_locale, gettext
-    with force_locale("fa"):
-        catalog_has_it = gettext("The access key is not valid or has been revoked.") != \
-            "The access key is not valid or has been revoked."
-    if catalog_has_it:
-        assert persian != english.get_json()["message"]
-        assert any("\u0600" <= ch <= "\u06ff" for ch in persian)
+    assert default.get_json()["message"] == "کلید دسترسی معتبر نیست یا باطل شده است."
 
 
 def test_invalid_parameters_message_names_the_field_in_english(api):

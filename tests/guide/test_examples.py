@@ -17,6 +17,8 @@ from flashcall.models import Call, WebhookDelivery
 from tests.worker import run_once
 from flashcall.webhooks import outbox, signing
 from flashcall.webhooks.sender import deliver_due
+from tests.virtual_phone import typed_code
+from tests.waiting import eventually
 
 UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 PHP = shutil.which("php")
@@ -46,10 +48,11 @@ def _ok(process):
 
 
 def _call(call_id):
-    """Read a call, then end the transaction so the live server is not kept waiting on SQLite."""
+    """Read a call and the code its phone shows, then end the transaction so the live server is not kept
+    waiting on SQLite."""
     db.session.expire_all()
     call = db.session.get(Call, call_id)
-    values = {"status": call.status, "code": call.code}
+    values = {"status": call.status, "code": typed_code(call.phone, call.code_length)}
     db.session.commit()
     return values
 
@@ -98,14 +101,13 @@ def _start_receiver(language, source, workdir, port, secret):
         assert PHP, "php is not installed: apt-get install php-cli php-curl"
         command = [PHP, "-S", f"127.0.0.1:{port}", "webhook.php"]
     process = subprocess.Popen(command, cwd=workdir, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            return process
-        except OSError:
-            time.sleep(0.05)
-    process.kill()
-    raise AssertionError("the receiver did not start")
+    try:
+        eventually(lambda: socket.create_connection(("127.0.0.1", port), timeout=0.1).close() or True,
+                   timeout=30, ignoring=OSError, message="the receiver starting")
+    except AssertionError:
+        process.kill()
+        raise
+    return process
 
 
 @pytest.mark.parametrize("language", ["python", pytest.param(

@@ -10,11 +10,12 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import requests
+
+from tests.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 BIN = Path(sys.executable).parent
@@ -101,17 +102,12 @@ class Stack:
         return process
 
     def _wait_ready(self, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
+        def answering():
             if self.web.poll() is not None:
                 raise RuntimeError("gunicorn exited:\n" + (self.tmp / "web.log").read_text())
-            try:
-                if requests.get(self.base_url + "/auth/login", timeout=1).status_code == 200:
-                    return
-            except requests.RequestException:
-                pass
-            time.sleep(0.1)
-        raise RuntimeError("the web server did not answer in time:\n" + (self.tmp / "web.log").read_text())
+            return requests.get(self.base_url + "/auth/login", timeout=1).status_code == 200
+        eventually(answering, timeout=timeout, interval=0.1, ignoring=requests.RequestException,
+                   message=lambda: "the web server did not answer:\n" + (self.tmp / "web.log").read_text())
 
     def new_key(self, name="Live service", **options):
         """A service (CLI options such as code_length=4) and a key; returns 'PUBLICID.SECRET'."""

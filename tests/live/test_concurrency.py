@@ -1,10 +1,11 @@
 """Limits are exact under concurrency: 50 simultaneous requests against 2 real worker processes."""
 import threading
-import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
 import requests
+
+from tests.waiting import eventually
 
 PHONE = "09121234567"
 
@@ -43,13 +44,10 @@ def test_daily_limit_is_exact_under_concurrency(stack_factory):
 
 
 def _wait_status(stack, key, call_id, wanted, timeout=20):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
+    def reached():
         body = requests.get(f"{stack.base_url}/api/v1/calls/{call_id}", headers=_auth(key), timeout=10).json()
-        if body["status"] in wanted:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"call {call_id} never reached {wanted}: {body}")
+        return body if body["status"] in wanted else None
+    return eventually(reached, timeout=timeout, interval=0.1, message=f"call {call_id} reaching {wanted}")
 
 
 def test_concurrent_wrong_guesses_never_exceed_max_attempts(stack_factory):

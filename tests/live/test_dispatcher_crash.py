@@ -1,7 +1,8 @@
 """Kill a dispatcher mid-call: the next one finishes or fails its calls, and never dials one twice."""
-import time
 
 import requests
+
+from tests.waiting import eventually
 
 FINAL_AFTER_DISPATCH = {"delivered", "answered", "failed", "expired", "verified", "canceled"}
 
@@ -9,16 +10,6 @@ FINAL_AFTER_DISPATCH = {"delivered", "answered", "failed", "expired", "verified"
 def _calls(stack, key, ids):
     headers = {"Authorization": f"Bearer {key}"}
     return [requests.get(f"{stack.base_url}/api/v1/calls/{i}", headers=headers, timeout=10).json() for i in ids]
-
-
-def _wait(predicate, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        result = predicate()
-        if result:
-            return result
-        time.sleep(0.1)
-    return None
 
 
 def test_killed_dispatcher_calls_are_recovered_once(stack_factory):
@@ -35,16 +26,16 @@ def test_killed_dispatcher_calls_are_recovered_once(stack_factory):
         ids.append(response.json()["id"])
 
     first = stack.start_dispatcher("first")
-    in_flight = _wait(lambda: any(c["status"] in ("dialing", "ringing") for c in _calls(stack, key, ids)), 20)
-    assert in_flight, "the first dispatcher never started a call"
+    eventually(lambda: any(c["status"] in ("dialing", "ringing") for c in _calls(stack, key, ids)), timeout=20,
+               interval=0.1, message="the first dispatcher starting a call")
     stack.kill(first)  # SIGKILL: no chance to clean up
     before = {c["id"]: c["status"] for c in _calls(stack, key, ids)}
     assert any(status in ("queued", "dialing", "ringing") for status in before.values()), before
 
     stack.start_dispatcher("second")
-    done = _wait(lambda: all(c["status"] in FINAL_AFTER_DISPATCH for c in _calls(stack, key, ids)), 40)
+    eventually(lambda: all(c["status"] in FINAL_AFTER_DISPATCH for c in _calls(stack, key, ids)), timeout=40,
+               interval=0.1, message=lambda: str({c["id"]: c["status"] for c in _calls(stack, key, ids)}))
     after = _calls(stack, key, ids)
-    assert done, {c["id"]: c["status"] for c in after}
     for call in after:
         kinds = [event["kind"] for event in call["events"]]
         assert kinds.count("dialing") <= 1, (call["id"], kinds)  # never dialed twice

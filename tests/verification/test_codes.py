@@ -31,6 +31,24 @@ def test_explicit_list_blocks(ctx):
     assert err.value.code == "gateway_unavailable"
 
 
+def test_list_numbers_need_more_digits_than_the_code(ctx):
+    block = NumberBlock(numbers="+1234\n+982191001111", active=True)
+    assert choose_caller_number(_gateway(block), 4) == "+982191001111"  # "+1234" would be all code
+    with pytest.raises(VerificationError) as err:
+        choose_caller_number(_gateway(block), 4, avoid_code="1111")
+    assert err.value.code == "gateway_unavailable"
+    assert [choose_caller_number(_gateway(NumberBlock(numbers=" +98219100111 \n\n", active=True)), 4)] == \
+        ["+98219100111"]  # blank lines and spaces around a number are not numbers
+
+
+def test_a_block_without_pattern_or_numbers_gives_nothing(ctx):
+    assert not supports(NumberBlock(active=True), 3)
+    assert not supports(NumberBlock(numbers="", active=True), 3)
+    assert supports(NumberBlock(numbers="+982191001111", active=True), 4)
+    assert not supports(NumberBlock(numbers="+982191001111", active=False), 4)
+    assert supports(NumberBlock(pattern="+98219100xxxx", active=True), 4)  # lower-case x too
+
+
 def test_block_too_short_for_the_code_length(ctx):
     assert supports(NumberBlock(pattern="+98219100XXXX", active=True), 4)
     assert not supports(NumberBlock(pattern="+98219100XXXX", active=True), 5)

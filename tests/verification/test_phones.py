@@ -14,8 +14,10 @@ def test_every_way_of_writing_a_number_gives_one_e164(raw):
 
 @pytest.mark.parametrize("raw", ["", "abc", "0912", "+98912123456789012", None, 9121234567])
 def test_garbage_is_invalid_parameters_naming_phone(app, raw):
-    with app.app_context(), pytest.raises(VerificationError) as err:
-        normalise(raw)
+    with app.test_request_context("/api/v1/calls"):
+        with pytest.raises(VerificationError) as err:
+            normalise(raw)
+        assert err.value.message == "شماره تلفن معتبر نیست."
     assert err.value.code == "invalid_parameters" and err.value.fields["field"] == "phone"
 
 

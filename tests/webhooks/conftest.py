@@ -12,16 +12,20 @@ from flashcall.models import Call
 
 
 class Receiver:
-    """Records every request; answers with the next status in `script` (then 200s), after `delay`."""
+    """Records every request; answers with the next status in `script` (then 200s), after `delay`.
+    While `answering` is cleared it holds every request unanswered (a hanging receiver), for at most a minute."""
 
     def __init__(self):
         self.requests, self.script, self.delay, self.location = [], [], 0.0, None
+        self.answering = threading.Event()
+        self.answering.set()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 receiver.requests.append({"headers": dict(self.headers), "body": body})
+                receiver.answering.wait(timeout=60)
                 time.sleep(receiver.delay)
                 status = receiver.script.pop(0) if receiver.script else 200
                 self.send_response(status)
@@ -44,6 +48,7 @@ def receiver():
     thread = threading.Thread(target=r.server.serve_forever, daemon=True)
     thread.start()
     yield r
+    r.answering.set()
     r.server.shutdown()
     r.server.server_close()
 

@@ -1,0 +1,97 @@
+"""The mutation score from mutmut's results (mutants/): killed share per package, and every surviving mutant
+with its one-line change. `make mutate` prints it; `--survivors GLOB` lists survivors' names for a re-run.
+
+Usage: python -m tests.mutation_score [--survivors] [GLOB]   (GLOB: mutant names, e.g. 'flashcall.billing.*')
+"""
+import fnmatch
+import json
+import sys
+from collections import Counter, defaultdict
+from pathlib import Path
+
+MUTANTS = Path("mutants")
+# mutmut's exit codes (mutmut/stats.py): the tests failed, or hung past their time limit, under the mutant.
+KILLED = {1, 3}
+TIMEOUT = {-24, 24, 152, 255, 36}
+SURVIVED = {0}
+NO_TESTS = {5, 33}
+
+
+def results(pattern="*"):
+    """{mutant name: exit code or None} for every mutant whose name matches `pattern`."""
+    found = {}
+    for meta in sorted(MUTANTS.glob("flashcall/**/*.py.meta")):
+        for name, code in json.loads(meta.read_text())["exit_code_by_key"].items():
+            if fnmatch.fnmatch(name, pattern):
+                found[name] = code
+    return found
+
+
+def package(name):
+    """flashcall.billing.providers.zibal.x_verify__mutmut_3 → billing."""
+    return name.split(".")[1]
+
+
+def verdict(code):
+    if code in KILLED or code in TIMEOUT:
+        return "killed"
+    if code in SURVIVED:
+        return "survived"
+    if code in NO_TESTS:
+        return "no tests"
+    return "not checked" if code is None else "other"
+
+
+def change(name):
+    """The mutant's changed lines, as mutmut shows them."""
+    sys.path.insert(0, ".")
+    from mutmut.mutation.diff_apply import get_diff_for_mutant
+    try:
+        diff = get_diff_for_mutant(name)
+    except Exception as exc:  # a mutant of a function that has since changed
+        return f"(no diff: {exc})"
+    lines = [line for line in diff.splitlines() if line[:1] in "+-" and line[:3] not in ("+++", "---")]
+    return " | ".join(line.strip() for line in lines)
+
+
+def report(pattern):
+    found = results(pattern)
+    by_package = defaultdict(Counter)
+    for name, code in found.items():
+        by_package[package(name)][verdict(code)] += 1
+    total = Counter()
+    print(f"{'package':<14}{'killed':>8}{'survived':>10}{'no tests':>10}{'unchecked':>11}{'score':>9}")
+    for name in sorted(by_package):
+        counts = by_package[name]
+        total.update(counts)
+        print(_line(name, counts))
+    print(_line("all", total))
+    survivors = sorted(name for name, code in found.items() if verdict(code) in ("survived", "no tests"))
+    if survivors:
+        print(f"\n{len(survivors)} surviving mutants (see tests/MUTATION.md for the known ones):")
+        for name in survivors:
+            print(f"  {name}: {change(name)}")
+
+
+def _line(label, counts):
+    checked = counts["killed"] + counts["survived"] + counts["no tests"] + counts["other"]
+    score = f"{100 * counts['killed'] / checked:.1f}%" if checked else "-"
+    return (f"{label:<14}{counts['killed']:>8}{counts['survived']:>10}{counts['no tests']:>10}"
+            f"{counts['not checked']:>11}{score:>9}")
+
+
+def main(argv):
+    survivors_only = "--survivors" in argv
+    patterns = [a for a in argv if not a.startswith("--")] or ["*"]
+    if survivors_only:
+        for pattern in patterns:
+            for name, code in results(pattern).items():
+                if verdict(code) == "survived":
+                    print(name)
+        return
+    for pattern in patterns:
+        report(pattern)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
