@@ -33,6 +33,10 @@ class Wakeup:
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             threading.Thread(target=self._listen, args=(url,), daemon=True, name="listen").start()
 
+    def poke(self):
+        """Wake the loop now (a driver reported an event); safe from any thread."""
+        self._event.set()
+
     def wait(self, timeout, poll):
         """Sleep until notified, or `timeout`; poll at `poll` while not listening."""
         limit = timeout if self.listening else min(timeout, poll)

@@ -1,0 +1,3 @@
+"""AMI driver (placeholder while written)."""
+class AmiDriver:
+    kind = "ami"

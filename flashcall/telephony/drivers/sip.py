@@ -1,0 +1,3 @@
+"""SIP trunk driver (placeholder while written)."""
+class SipDriver:
+    kind = "sip"
