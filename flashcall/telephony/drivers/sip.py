@@ -87,26 +87,32 @@ class SipStack:
             return cls._instance
 
     def __init__(self, address, port):
-        self.s = _sippy()
         self.address = address
         self.port = port or _free_udp_port(address)
-        self.s["SipConf"].SipConf.my_address = address
-        self.s["SipConf"].SipConf.my_port = self.port
         self.config = {"_sip_address": address, "_sip_port": self.port, "_sip_logger": _Log()}
-        threading.Thread(target=self._loop, daemon=True, name="sippy").start()
-        self.s["ED2"].callFromThreadSync(self._init)
+        self.s = None
+        ready = threading.Event()
+        threading.Thread(target=self._loop, args=(ready,), daemon=True, name="sippy").start()
+        if not ready.wait(10) or "_sip_tm" not in self.config:
+            raise RuntimeError("the SIP stack did not start")
         log.info("SIP stack on %s:%s (udp)", address, self.port)
 
-    def _loop(self):
-        self.s["ED2"].my_ident = threading.get_ident()  # ED2 checks timers are armed from its own thread
+    def _loop(self, ready):
+        # sippy's dispatcher (and the C timer it wakes with a signal) is created on first import and
+        # belongs to the importing thread: import it here, in the thread that lives as long as the process.
+        try:
+            self.s = _sippy()
+            self.s["ED2"].my_ident = threading.get_ident()
+            self.s["SipConf"].SipConf.my_address = self.address
+            self.s["SipConf"].SipConf.my_port = self.port
+            self.config["_sip_tm"] = self.s["SipTransactionManager"](self.config, self._unsolicited)
+        finally:
+            ready.set()
         while True:  # an exception escaping a callback must not end the loop of every SIP call
             try:
                 self.s["ED2"].loop()
             except Exception:
                 log.exception("sippy loop")
-
-    def _init(self):
-        self.config["_sip_tm"] = self.s["SipTransactionManager"](self.config, self._unsolicited)
 
     def _unsolicited(self, req, sip_t):
         """Requests outside our calls (a trunk's OPTIONS keepalive): answered, never acted on."""
