@@ -5,6 +5,7 @@ import hashlib
 import re
 import socket
 import threading
+import time
 
 REALM = "flashcall-test"
 NONCE = "4e6f6e63652d666f722d7465737473"
@@ -101,6 +102,7 @@ class SipEndpoint:
         if self.ring:
             self._reply(headers, peer, "180 Ringing", tag)
         if self.final is not None:
+            time.sleep(0.05)  # as a phone would: the final answer comes after the ringing
             self._reply(headers, peer, self.final, tag)
 
     def _on_cancel(self, headers, peer):

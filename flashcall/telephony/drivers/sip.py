@@ -321,14 +321,15 @@ class SipDriver:
             self._health = Health(False, error)
 
     def _keepalive(self):
-        while not self._stop.is_set():
+        """OPTIONS now and then, only while no call shows the trunk alive (the first after a short
+        wait, so calls placed at start-up speak first)."""
+        while not self._stop.wait(KEEPALIVE_SECONDS / 3):
             if time.monotonic() - self._last_sign_of_life >= KEEPALIVE_SECONDS:
                 result = self.probe(self.gateway, timeout=4.0)
                 if result.ok:
                     self.health_seen(True)
                 else:
                     self._health = Health(False, result.detail)
-            self._stop.wait(KEEPALIVE_SECONDS / 3)
 
     @classmethod
     def probe(cls, gateway, timeout):
