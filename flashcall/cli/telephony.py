@@ -6,6 +6,7 @@ import threading
 
 import click
 from flask import current_app
+from flask_babel import force_locale
 from flask.cli import AppGroup, with_appcontext
 
 from .. import worker
@@ -31,6 +32,12 @@ def _settings():
 def _fail(message):
     db.session.rollback()
     raise click.ClickException(str(message))
+
+
+def _setup_error(error):
+    """A GatewaySetupError for scripts: its field and its message in English."""
+    with force_locale("en"):
+        _fail(f"{error.field}: {error.message}")
 
 
 def _blocks(text):
@@ -60,7 +67,7 @@ def gateway_create(numbers, **values):
     try:
         gateway = gateways.create_gateway(values, _settings(), blocks=_blocks(numbers))
     except gateways.GatewaySetupError as error:
-        _fail(f"{error.field}: {error.message}")
+        _setup_error(error)
     db.session.commit()
     click.echo(gateway.id)
 
@@ -103,7 +110,7 @@ def service_set_gateway(service_id, gateway_id, fallback_id):
     try:
         gateways.route_service(service, gateway_id, fallback_id)
     except gateways.GatewaySetupError as error:
-        _fail(f"{error.field}: {error.message}")
+        _setup_error(error)
     db.session.commit()
     click.echo(f"service {service.id} -> gateway {gateway_id}" + (f" (fallback {fallback_id})" if fallback_id else ""))
 

@@ -72,7 +72,7 @@ class GatewaySetupError(ValueError):
     """Operator input that cannot be saved: `field` names it, `message` says why (localised)."""
 
     def __init__(self, field, message):
-        super().__init__(str(message))
+        super().__init__(field)  # the message is rendered where its language is known
         self.field = field
         self.message = message
 

@@ -2,11 +2,13 @@
 telephony.gateways; these forms only read what was typed (its errors come back per field)."""
 from flask_wtf import FlaskForm
 from wtforms import PasswordField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 
 from ...translation import lazy as _l
 from ..fields import LocalizedIntegerField
 
-KIND_CHOICES = [("sip", _l("SIP trunk")), ("ami", _l("Asterisk AMI")), ("simulator", _l("Simulator"))]
+KIND_CHOICES = [SelectChoice("sip", _l("SIP trunk")), SelectChoice("ami", _l("Asterisk AMI")),
+                SelectChoice("simulator", _l("Simulator"))]
 
 
 def _strip(value):
@@ -18,7 +20,7 @@ class GatewayForm(FlaskForm):
     name = StringField(_l("Name"), filters=[_strip])
     host = StringField(_l("Host"), filters=[_strip])
     port = LocalizedIntegerField(_l("Port"))
-    transport = SelectField(_l("Transport"), choices=[("udp", "UDP")], default="udp")
+    transport = SelectField(_l("Transport"), choices=[SelectChoice("udp", "UDP")], default="udp")
     username = StringField(_l("Username"), filters=[_strip])
     secret = PasswordField(_l("Password or secret"))
     from_domain = StringField(_l("From domain"), filters=[_strip])

@@ -3,6 +3,7 @@ routing a service to a gateway and its fallback, and the simulator's inbox."""
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from sqlalchemy import select
+from wtforms.fields.choices import SelectChoice
 from sqlalchemy.orm import joinedload
 
 from ...clock import utcnow
@@ -164,9 +165,9 @@ def route_service(service_id):
     if service is None:
         abort(404)
     form = RouteForm(gateway=service.gateway_id or 0, fallback=service.fallback_gateway_id or 0)
-    choices = [(g.id, g.name) for g in gateways.visible_gateways()]
+    choices = [SelectChoice(g.id, g.name) for g in gateways.visible_gateways()]
     form.gateway.choices = choices
-    form.fallback.choices = [(0, _("No fallback"))] + choices
+    form.fallback.choices = [SelectChoice(0, _("No fallback"))] + choices
     if form.validate_on_submit() and _save(form, lambda: gateways.route_service(
             service, form.gateway.data, form.fallback.data or None)):
         flash(_("The service's calls now go through the chosen gateway."), "success")
