@@ -299,3 +299,23 @@ def health_summary(gateway_ids, now):
 def probe(gateway, settings, timeout=5.0):
     """«Test connection» for a Gateway row: an events.Probe (blocks up to `timeout`)."""
     return drivers.probe(config_of(gateway, settings), timeout)
+
+
+class Outage(NamedTuple):
+    service: object
+    gateway: object
+    covered: bool  # its fallback gateway is up and takes the calls
+
+
+def outages(services):
+    """The services whose gateway (their own, else the default) is down, and whether a fallback covers."""
+    default = routing.default_gateway()
+    found = []
+    for service in services:
+        gateway = service.gateway or default
+        if gateway is None or gateway.health != "down" or not gateway.active:
+            continue
+        fallback = service.fallback_gateway
+        covered = fallback is not None and fallback.active and fallback.deleted_at is None and fallback.health != "down"
+        found.append(Outage(service, gateway, covered))
+    return found

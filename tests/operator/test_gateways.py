@@ -147,3 +147,16 @@ def test_disable_and_delete(client, operator, make):
     client.post(f"/operator/gateways/{gateway.id}/delete")
     db.session.expire_all()
     assert _gateway("Trunk A") is None
+
+
+def test_the_customer_dashboard_shows_an_outage_of_its_services_gateway(client, make, login):
+    owner = make.account()
+    service = make.service(owner.account, name="Shop login")
+    default = db.session.scalar(db.select(Gateway).where(Gateway.is_default.is_(True)))
+    login(owner)
+    assert "outage" not in client.get("/").get_data(as_text=True)
+    default.health, default.health_since = "down", utcnow()
+    db.session.commit()
+    page = client.get("/").get_data(as_text=True)
+    assert "outage" in page and "Shop login" in page and "قطع" in page
+    assert service.id
