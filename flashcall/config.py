@@ -4,6 +4,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 
+from . import sealing
+
 ROOT = Path(__file__).resolve().parent.parent
 INSTANCE = Path(os.environ.get("FLASHCALL_INSTANCE", ROOT / "instance"))
 
@@ -34,6 +36,20 @@ def secret_key():
         descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(descriptor, "w") as file:
             file.write(secrets.token_hex(32))
+    return path.read_text().strip()
+
+
+def secrets_key():
+    """The key sealing stored secrets (gateway passwords): FLASHCALL_SECRETS_KEY, else generated
+    once into instance/secrets_key. Losing it makes those secrets unreadable: back it up."""
+    if os.environ.get("FLASHCALL_SECRETS_KEY"):
+        return os.environ["FLASHCALL_SECRETS_KEY"]
+    path = INSTANCE / "secrets_key"
+    if not path.exists():
+        INSTANCE.mkdir(parents=True, exist_ok=True)
+        path.touch(mode=0o600)
+        path.write_text(sealing.new_key())
+        path.chmod(0o600)
     return path.read_text().strip()
 
 
@@ -104,7 +120,9 @@ class Config:
     SIM_RING_SECONDS = float(os.environ.get("FLASHCALL_SIM_RING_SECONDS", "2.0"))
     # Dispatcher: how often it looks for work, and how long a claim lasts before recovery.
     DISPATCH_POLL_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_POLL", "0.05"))
-    DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "30"))
+    # Leases are renewed while a call is driven, so a short one only bounds how soon a dead
+    # dispatcher's calls are recovered.
+    DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "6"))
     # Gateways and their number blocks are re-read at most this often per process.
     GATEWAY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_GATEWAY_CACHE", "2"))
     # PostgreSQL: after a NOTIFY wakes a dispatcher, it waits this long so a burst is claimed together.
@@ -118,12 +136,16 @@ class Config:
     ZIBAL_BASE_URL = os.environ.get("FLASHCALL_ZIBAL_BASE_URL", "https://gateway.zibal.ir")
     PAYMENT_TIMEOUT_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_TIMEOUT", "15"))
     PAYMENT_RECONCILE_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_RECONCILE", "300"))
+    # The SIP driver's local address and UDP port (empty: the address that reaches the trunk; 0: any port).
+    SIP_ADDRESS = os.environ.get("FLASHCALL_SIP_ADDRESS", "")
+    SIP_PORT = int(os.environ.get("FLASHCALL_SIP_PORT", "0"))
 
 
 def load(overrides=None):
     """Config as a dict: class defaults, then secrets and URLs, then overrides (tests)."""
     cfg = {k: getattr(Config, k) for k in dir(Config) if k.isupper()}
     cfg["SECRET_KEY"] = secret_key() if not (overrides or {}).get("SECRET_KEY") else None
+    cfg["SECRETS_KEY"] = secrets_key() if not (overrides or {}).get("SECRETS_KEY") else None
     cfg["SQLALCHEMY_DATABASE_URI"] = _database_url()
     cfg.update(overrides or {})
     if cfg["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):

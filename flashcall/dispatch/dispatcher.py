@@ -1,22 +1,31 @@
-"""The durable dispatcher: claims queued calls under a lease and drives them through their gateway,
-applying what the gateway reports through the engine's state machine."""
-import heapq
-import itertools
+"""The durable dispatcher: claims queued calls under a lease, hands them to their gateway's driver,
+and applies the events drivers report through the engine's state machine.
+
+Only this thread touches the database; drivers report from their own threads into a queue, and
+the dispatcher never waits on the network. While it drives a call it renews the call's lease;
+a call it lost (canceled by the client, recovered by another dispatcher) is canceled at the driver.
+One call whose event cannot be applied ends failed(internal_error) and the others go on."""
 import logging
 import os
+import queue
 import socket
+import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ..db import commit_or_rollback, db, on_postgresql
-from ..models import Call, Gateway
+from ..models import Call
 from ..settings import Settings
-from ..telephony.drivers import driver_for
+from ..telephony.events import Dial, Event
+from ..telephony.fleet import Fleet
 from ..verification.lifecycle import can_transition, transition
 
 log = logging.getLogger("flashcall.dispatcher")
 BATCH = 200
+DRIVEN = ("dialing", "ringing")  # the states in which a dispatcher holds a call
+FINAL_EVENTS = ("delivered", "answered", "failed")
+INTERNAL_ERROR = "internal_error"
 
 
 def default_worker_id():
@@ -39,160 +48,219 @@ def clear_lease(call):
     call.lease_expires_at = None
 
 
-class Dispatcher:
-    """One worker's state: the steps it promised to apply for the calls it claimed."""
+def _chunks(items, size=500):
+    items = list(items)
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
-    def __init__(self, worker_id=None, settings=None):
+
+class Dispatcher:
+    """One worker's state: its running drivers, the calls it drives, the events waiting to be applied."""
+
+    def __init__(self, worker_id=None, settings=None, poke=None):
         self.settings = settings or Settings()
         self.worker_id = worker_id or default_worker_id()
         self.lease = timedelta(seconds=self.settings.dispatch_lease_seconds)
-        self._steps = []  # heap of (due, seq, call_id, step)
-        self._seq = itertools.count()
-        self._drivers = None  # gateway id -> driver, during a batch's transaction
+        self.events = queue.SimpleQueue()  # filled by the drivers' threads
+        self.inflight = {}  # call id -> the driver placing it
+        self._poke = poke or (lambda: None)
+        self.fleet = Fleet(self.settings, self.report)
+
+    def report(self, event):
+        """Called by drivers from any thread."""
+        self.events.put(event.stamped())
+        self._poke()
 
     @property
     def pending(self):
-        return len({item[2] for item in self._steps})
+        return len(self.inflight)
 
-    def next_due(self):
-        return self._steps[0][0] if self._steps else None
+    def close(self):
+        """Cancel what is still ringing and stop the drivers (their calls' leases run out and are recovered)."""
+        for call_id, driver in list(self.inflight.items()):
+            driver.cancel(call_id)
+        self.inflight.clear()
+        self.fleet.stop()
 
     # -- claiming and dialling -------------------------------------------------------------
     def claim(self, now, limit=BATCH):
-        """Claim queued calls, mark them dialling and plan them with their gateway. One commit."""
+        """Claim queued calls and mark them dialling (one commit), then hand them to their drivers."""
         def work():
             stmt = locking(select(Call).where(
                 Call.status == "queued", Call.expires_at > now,
                 or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
                 .order_by(Call.created_at).limit(limit))
-            placed = []
+            drivers, placed = {}, []
             for call in db.session.scalars(stmt).all():
                 call.lease_owner = self.worker_id
                 call.lease_expires_at = now + self.lease
                 # A call committed after `now` was read is stamped at its own creation, never before it.
-                transition(call, "dialing", max(now, call.created_at), flush=False)  # one flush, at commit
-                placed.append((call.id, call.gateway_id, self._plan(call)))
+                at = max(now, call.created_at)
+                transition(call, "dialing", at, flush=False)  # one flush, at commit
+                placed.append((self._driver(drivers, call.gateway_id),
+                               Dial(call.id, call.phone, call.caller_number, at)))
                 log.debug("call %s dialing", call.id)
             return placed
-        placed = self._batched(work)  # nothing is read after the commit: no transaction stays open
-        for call_id, gateway_id, plan in placed:
-            for after, status, reason in plan:
-                due = now + timedelta(seconds=after)
-                heapq.heappush(self._steps, (due, next(self._seq), call_id, (status, reason, gateway_id)))
+        placed = commit_or_rollback(work)  # nothing is read after the commit: no transaction stays open
+        for driver, request in placed:
+            self._dial(driver, request)
         return len(placed)
 
-    def _driver(self, gateway_id):
-        """A fresh driver for each transaction, so operators' changes to the gateway apply at once
-        (one per gateway within a batch's transaction: its row is read once there)."""
-        drivers = self._drivers if self._drivers is not None else {}
+    def _driver(self, drivers, gateway_id):
+        """The gateway's running driver (its row read once per claim), or the error that prevents it."""
         if gateway_id not in drivers:
-            drivers[gateway_id] = driver_for(db.session.get(Gateway, gateway_id) if gateway_id else None,
-                                            self.settings)
+            try:
+                drivers[gateway_id] = self.fleet.driver(gateway_id)
+            except Exception as error:  # a broken gateway fails its calls; they never stay in dialing
+                log.exception("gateway %s: no driver", gateway_id)
+                drivers[gateway_id] = error
         return drivers[gateway_id]
 
-    def _batched(self, work):
-        """work() in one transaction, reading each gateway (driver) once."""
-        def batch():
-            self._drivers = {}
-            try:
-                return work()
-            finally:
-                self._drivers = None
-        return commit_or_rollback(batch)
-
-    def _plan(self, call):
+    def _dial(self, driver, request):
+        if isinstance(driver, Exception):
+            self.inflight[request.call_id] = None
+            self.report(Event(request.call_id, "failed", "gateway_error", str(driver)[:200]))
+            return
+        self.inflight[request.call_id] = driver
         try:
-            return self._driver(call.gateway_id).place(call)
-        except Exception:  # a broken gateway fails the call; it never stays stuck in dialing
-            log.exception("call %s: gateway error", call.id)
-            return [(0, "failed", "gateway_error")]
+            driver.dial(request)
+        except Exception as error:
+            log.exception("call %s: the driver could not start it", request.call_id)
+            self.report(Event(request.call_id, "failed", "gateway_error", str(error)[:200]))
 
-    # -- applying the gateway's steps ------------------------------------------------------
-    def apply_due(self, now, everything=False):
-        """Apply every step due by `now` (or all of them, for run_once). Returns how many.
+    # -- applying what drivers report ------------------------------------------------------
+    def apply_events(self, wait=0.0):
+        """Apply the events reported so far (waiting up to `wait` s for the first). Returns how many.
 
-        The due steps are applied in one transaction, in due order, with the same checks as
-        one by one (_apply); if that transaction fails they are applied one by one."""
-        batch = []
-        while self._steps and (everything or self._steps[0][0] <= now):
-            due, seq, call_id, step = heapq.heappop(self._steps)
-            batch.append((due, seq, call_id, step, max(due, now) if not everything else due))
+        They are applied in one transaction; if that fails, one by one, and a call whose own event
+        cannot be applied ends failed(internal_error) while the others go on."""
+        batch = self._take(wait)
         if not batch:
             return 0
-        if len(batch) == 1:
-            return self._apply_one_by_one(batch)
         try:
-            results = self._batched(lambda: self._apply_batch(batch))
+            outcomes = commit_or_rollback(lambda: self._apply_batch(batch))
         except Exception:
-            log.exception("applying %d steps in one transaction failed; applying them one by one", len(batch))
-            return self._apply_one_by_one(batch)
-        done = 0
-        for call_id, (status, reason, _gateway_id), applied in results:
-            done += 1
-            if applied:
-                log_step(call_id, status, reason)
-            else:
-                self._drop(call_id)
-        return done
+            if len(batch) > 1:
+                log.warning("applying %d events in one transaction failed; applying them one by one",
+                            len(batch), exc_info=True)
+            outcomes = [self._apply_alone(event) for event in batch]
+        for event, outcome in outcomes:
+            self._settle(event, outcome)
+        return len(batch)
 
-    def _apply_one_by_one(self, batch):
-        done, void = 0, set()
-        for index, (_due, _seq, call_id, step, at) in enumerate(batch):
-            if call_id in void:
-                continue  # dropped with its call's plan
-            try:
-                applied = self._apply(call_id, step, at)
-            except BaseException:
-                for item in batch[index + 1:]:  # not attempted: they stay planned
-                    if item[2] not in void:
-                        heapq.heappush(self._steps, item[:4])
-                raise
-            if not applied:
-                self._drop(call_id)
-                void.add(call_id)
-            done += 1
-        return done
+    def _take(self, wait):
+        batch = []
+        try:
+            batch.append(self.events.get(timeout=wait) if wait else self.events.get_nowait())
+            while len(batch) < BATCH * 2:
+                batch.append(self.events.get_nowait())
+        except queue.Empty:
+            pass
+        return [event for event in batch if event.call_id in self.inflight]  # others: calls already settled
+
+    def _locked(self, ids):
+        stmt = (select(Call).where(Call.id.in_(sorted(ids))).order_by(Call.id).with_for_update()
+                .execution_options(populate_existing=True))
+        return {call.id: call for call in db.session.scalars(stmt)}
 
     def _apply_batch(self, batch):
-        """[(call_id, step, applied)] for the batch's steps, skipping those of calls whose plan became void."""
-        ids = sorted({item[2] for item in batch})
-        calls = {call.id: call for call in db.session.scalars(
-            select(Call).where(Call.id.in_(ids)).order_by(Call.id).with_for_update()
-            .execution_options(populate_existing=True))}
-        results, void = [], set()
-        for _due, _seq, call_id, step, at in batch:
-            if call_id in void:
+        calls = self._locked({event.call_id for event in batch})
+        outcomes, settled = [], set()
+        for event in batch:
+            if event.call_id in settled:
                 continue
-            applied = self._step(calls.get(call_id), step, at, flush=False)
-            if not applied:
-                void.add(call_id)
-            results.append((call_id, step, applied))
-        return results
+            outcome = self._apply(calls.get(event.call_id), event)
+            if outcome != "applied":
+                settled.add(event.call_id)
+            outcomes.append((event, outcome))
+        return outcomes
 
-    def _drop(self, call_id):
-        self._steps = [item for item in self._steps if item[2] != call_id]
-        heapq.heapify(self._steps)
+    def _apply_alone(self, event):
+        try:
+            return event, commit_or_rollback(lambda: self._apply(self._locked({event.call_id}).get(event.call_id), event))
+        except Exception:
+            log.exception("call %s: its %s event could not be applied", event.call_id, event.status)
+            self._fail_internal(event.call_id, event.at)
+            return event, "broken"
 
-    def _apply(self, call_id, step, at):
-        status, reason, gateway_id = step
+    def _apply(self, call, event):
+        """Apply one event to the locked call: 'applied', 'ended' (final), 'void' (the call is not
+        ours any more) or 'ignored' (nothing to change). Does not commit."""
+        if call is None or call.lease_owner != self.worker_id or call.status not in DRIVEN:
+            return "void"  # canceled, expired or recovered meanwhile
+        driver = self.inflight.get(call.id)
+        at = max(event.at, call.dialed_at) if call.dialed_at else event.at
+        if event.status in ("delivered", "answered") and call.status == "dialing":
+            self._transition(call, driver, event._replace(status="ringing", reason=None, detail=None), at)
+        if not can_transition(call, event.status):
+            return "ignored"  # e.g. a second provisional answer
+        self._transition(call, driver, event, at)
+        if event.status in FINAL_EVENTS:
+            clear_lease(call)
+            return "ended"
+        return "applied"
+
+    def _transition(self, call, driver, event, at):
+        transition(call, event.status, at, event.reason, flush=False, detail=event.detail)
+        if driver is not None:
+            driver.applied(call, event._replace(at=at))
+
+    def _settle(self, event, outcome):
+        if outcome in ("applied", "ended"):
+            log_step(event.call_id, event.status, event.reason)
+        if outcome in ("ended", "void", "broken"):
+            driver = self.inflight.pop(event.call_id, None)
+            if outcome != "ended" and driver is not None:
+                driver.cancel(event.call_id)
+
+    def _fail_internal(self, call_id, at):
+        """The defined end of a call the dispatcher could not move: failed(internal_error), through
+        the engine (so whatever it holds, such as reserved credit, is released). Never raises."""
+        def work():
+            call = self._locked({call_id}).get(call_id)
+            if call is not None and call.lease_owner == self.worker_id and can_transition(call, "failed"):
+                transition(call, "failed", max(at, call.dialed_at or at), INTERNAL_ERROR)
+                clear_lease(call)
+        try:
+            commit_or_rollback(work)
+            log.error("call %s failed (%s)", call_id, INTERNAL_ERROR)
+        except Exception:
+            log.exception("call %s: could not be failed either; its lease will run out and be recovered", call_id)
+
+    # -- leases ----------------------------------------------------------------------------
+    def renew(self, now):
+        """Extend the leases of the calls being driven; cancel at the driver those no longer ours."""
+        ids = list(self.inflight)
+        if not ids:
+            return 0
 
         def work():
-            call = db.session.scalar(select(Call).where(Call.id == call_id).with_for_update()
-                                     .execution_options(populate_existing=True))
-            return self._step(call, step, at)
-        applied = commit_or_rollback(work)
-        if applied:
-            log_step(call_id, status, reason)
-        return applied
+            kept = set()
+            for chunk in _chunks(ids):
+                kept.update(db.session.execute(
+                    update(Call).where(Call.id.in_(chunk), Call.lease_owner == self.worker_id,
+                                       Call.status.in_(DRIVEN))
+                    .values(lease_expires_at=now + self.lease).returning(Call.id)
+                    .execution_options(synchronize_session=False)).scalars())
+            return kept
+        kept = commit_or_rollback(work)
+        for call_id in ids:
+            if call_id not in kept and call_id in self.inflight:
+                log.info("call %s is no longer ours (canceled or recovered); hanging up", call_id)
+                driver = self.inflight.pop(call_id)
+                if driver is not None:
+                    driver.cancel(call_id)
+        return len(kept)
 
-    def _step(self, call, step, at, flush=True):
-        """Apply one step to the locked call; False when its plan is void. Does not commit."""
-        status, reason, gateway_id = step
-        if call is None or call.lease_owner != self.worker_id or not can_transition(call, status):
-            return False  # canceled, expired or recovered meanwhile: our plan is void
-        if status == "ringing":
-            self._driver(gateway_id).on_ringing(call, at)
-        transition(call, status, at, reason, flush=flush)
-        if status != "ringing":
-            clear_lease(call)
-        return True
+    # -- gateways --------------------------------------------------------------------------
+    def watch_gateways(self, now):
+        """Drivers for every active gateway, and their health written where operators see it."""
+        self.fleet.sync(busy=[d for d in self.inflight.values() if d is not None])
+        commit_or_rollback(lambda: self.fleet.record_health(now))
+
+    def finish(self, limit_seconds):
+        """Apply events until no call is in flight or `limit_seconds` passed; True if all ended."""
+        deadline = time.monotonic() + limit_seconds
+        while self.inflight and time.monotonic() < deadline:
+            self.apply_events(wait=min(0.05, max(0.0, deadline - time.monotonic())))
+        return not self.inflight

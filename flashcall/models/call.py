@@ -50,6 +50,7 @@ class Call(db.Model):
         Index("ix_call_service_phone_created", "service_id", "phone", "created_at"),
         Index("ix_call_status_lease", "status", "lease_expires_at"),
         Index("ix_call_service_created", "service_id", "created_at"),
+        Index("ix_call_gateway_ended", "gateway_id", "ended_at"),  # a gateway's last hour
     )
 
     @property

@@ -26,11 +26,14 @@ class Service(db.Model):
     price_per_call: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial per delivered call
     credit: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial; the sum of its ledger entries
     gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))
+    # Used when the gateway is down or at its concurrency limit.
+    fallback_gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     account: Mapped["Account"] = relationship(back_populates="services")
     keys: Mapped[list["AccessKey"]] = relationship(back_populates="service", order_by="AccessKey.id")
-    gateway: Mapped["Gateway | None"] = relationship()
+    gateway: Mapped["Gateway | None"] = relationship(foreign_keys=[gateway_id])
+    fallback_gateway: Mapped["Gateway | None"] = relationship(foreign_keys=[fallback_gateway_id])
 
     @property
     def is_active(self):

@@ -27,17 +27,28 @@ class Wakeup:
         # one transaction per batch instead of one per call, for that much latency.
         self._gather = gather
         self._event = threading.Event()
+        self._queued = False  # woken by a queued call (gather), not only by a driver's event (don't)
         self._stop = stop
         self.listening = False
         if engine.dialect.name == "postgresql":
             url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
             threading.Thread(target=self._listen, args=(url,), daemon=True, name="listen").start()
 
+    def poke(self):
+        """Wake the loop now (a driver reported an event); safe from any thread. No gathering:
+        the events are applied at once, and a claim is not delayed behind them."""
+        self._event.set()
+
+    def _notified(self):
+        self._queued = True
+        self._event.set()
+
     def wait(self, timeout, poll):
-        """Sleep until notified, or `timeout`; poll at `poll` while not listening."""
+        """Sleep until notified (or poked), or `timeout`; poll at `poll` while not listening."""
         limit = timeout if self.listening else min(timeout, poll)
-        if self._event.wait(limit) and self.listening and self._gather:
+        if self._event.wait(limit) and self._queued and self.listening and self._gather:
             self._stop.wait(self._gather)
+        self._queued = False
         self._event.clear()  # cleared before the claim that follows reads the table: nothing is lost
 
     def _listen(self, url):
@@ -46,10 +57,10 @@ class Wakeup:
                 with psycopg.connect(url, autocommit=True) as conn:
                     conn.execute(f"LISTEN {CHANNEL}")
                     self.listening = True
-                    self._event.set()  # claim what was queued before we listened
+                    self._notified()  # claim what was queued before we listened
                     while not self._stop.is_set():
                         for _notice in conn.notifies(timeout=1.0):
-                            self._event.set()
+                            self._notified()
             except psycopg.Error:
                 log.warning("dispatcher: LISTEN connection lost; polling until it is back", exc_info=True)
             self.listening = False

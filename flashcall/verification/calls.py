@@ -21,9 +21,10 @@ VERIFIABLE = ("ringing",) + CODE_LIVE
 
 
 def _gateway(service):
-    """The service's gateway (else the default one) with its number blocks."""
+    """The gateway placing the service's call (its own, the default one, or its fallback when
+    that one is down or full) with its number blocks; none usable: gateway_unavailable."""
     gateway = routing.gateway_for(service)
-    if gateway is None or not gateway.active:
+    if gateway is None:
         raise VerificationError("gateway_unavailable")
     return gateway
 
@@ -45,7 +46,7 @@ def _new_call(service, phone, gateway, key, source, now, retry_of=None):
     avoid = retry_of.code if retry_of is not None else None
     values = inserts.new_row(
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
-        caller_number=codes.choose_caller_number(gateway, service.code_length, avoid),
+        caller_number=codes.choose_caller_number(gateway, service.code_length, avoid, service.id, phone),
         code_length=service.code_length, status="queued", source=source, created_at=now,
         expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
         retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id,

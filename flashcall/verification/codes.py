@@ -1,43 +1,25 @@
-"""Code choice: a caller number from the gateway's blocks whose last digits are a fresh secret code."""
+"""Code choice: a caller number from the gateway's blocks whose last digits are a fresh secret code,
+never the number (nor the code) the same phone got last time, and never one that is ringing
+another phone on that gateway right now."""
 import secrets
 
-from ..translation import lazy as _l
+from sqlalchemy import literal, select, union_all
 
+from ..db import db
+from ..models import Call
+from ..models.call import PENDING
+from ..telephony.numbers import list_numbers, supports
+from ..translation import lazy as _l
 from .errors import VerificationError
 
+CANDIDATES = 8  # numbers drawn per look-up: all taken at once is vanishingly rare for a pattern
+ROUNDS = 4
 
-def _list_numbers(block):
-    return [n.strip() for n in (block.numbers or "").splitlines() if n.strip()]
-
-
-def _free_tail(pattern):
-    """How many X digits end the pattern: the longest code it can hold."""
-    return len(pattern) - len(pattern.rstrip("Xx"))
-
-
-def supports(block, length):
-    """Can this block give codes of `length` digits?"""
-    if not block.active:
-        return False
-    if block.pattern:
-        return _free_tail(block.pattern) >= length
-    return any(len(n.lstrip("+")) > length for n in _list_numbers(block))
+__all__ = ["supports", "usable_blocks", "choose_caller_number"]
 
 
 def _fill(pattern):
     return "".join(str(secrets.randbelow(10)) if ch in "Xx" else ch for ch in pattern)
-
-
-def _from_pattern(pattern, length, avoid_code):
-    while True:  # a retry's code must differ; 1 in 10**length chance to loop again
-        number = _fill(pattern)
-        if number[-length:] != avoid_code:
-            return number
-
-
-def _from_list(block, length, avoid_code):
-    numbers = [n for n in _list_numbers(block) if len(n.lstrip("+")) > length and n[-length:] != avoid_code]
-    return secrets.choice(numbers) if numbers else None
 
 
 def usable_blocks(gateway, length):
@@ -48,13 +30,45 @@ def usable_blocks(gateway, length):
     return blocks
 
 
-def choose_caller_number(gateway, length, avoid_code=None):
+def _draw(blocks, length, avoid_code):
+    """Up to CANDIDATES distinct numbers, each from a block picked at random, none ending in avoid_code."""
+    drawn = []
+    for _ in range(CANDIDATES * 4):
+        block = blocks[secrets.randbelow(len(blocks))]
+        if block.pattern:
+            number = _fill(block.pattern)
+        else:
+            choices = [n for n in list_numbers(block) if len(n.lstrip("+")) > length]
+            number = secrets.choice(choices)
+        if number[-length:] != avoid_code and number not in drawn:
+            drawn.append(number)
+        if len(drawn) == CANDIDATES:
+            break
+    return drawn
+
+
+def _in_use(gateway_id, candidates, service_id, phone):
+    """(numbers among `candidates` ringing on the gateway now, the number this phone got last), in one query."""
+    if gateway_id is None or service_id is None:
+        return set(), None
+    busy = select(literal(False).label("last"), Call.caller_number).where(
+        Call.gateway_id == gateway_id, Call.status.in_(PENDING), Call.caller_number.in_(candidates))
+    last = (select(literal(True).label("last"), Call.caller_number)
+            .where(Call.service_id == service_id, Call.phone == phone)
+            .order_by(Call.created_at.desc()).limit(1).subquery())
+    rows = db.session.execute(union_all(busy, select(last))).all()
+    return {number for is_last, number in rows if not is_last}, next((n for is_last, n in rows if is_last), None)
+
+
+def choose_caller_number(gateway, length, avoid_code=None, service_id=None, phone=None):
     """A caller number whose last `length` digits (the code) were chosen with `secrets`."""
     blocks = usable_blocks(gateway, length)
-    for block in sorted(blocks, key=lambda _b: secrets.randbelow(1 << 30)):
-        if block.pattern:
-            return _from_pattern(block.pattern, length, avoid_code)
-        number = _from_list(block, length, avoid_code)
-        if number:
-            return number
+    for _ in range(ROUNDS):
+        candidates = _draw(blocks, length, avoid_code)
+        if not candidates:
+            break
+        busy, last = _in_use(gateway.id, candidates, service_id, phone)
+        for number in candidates:
+            if number not in busy and (last is None or number[-length:] != last[-length:]):
+                return number
     raise VerificationError("gateway_unavailable", message=_l("No other caller number is free for a new call."))

@@ -38,10 +38,17 @@ def record(call, kind, now, detail=None):
     return event
 
 
-def transition(call, status, now, reason=None, flush=True):
+def _detail(reason, detail):
+    if not detail:
+        return reason
+    return (f"{reason}: {detail}" if reason else detail)[:200]
+
+
+def transition(call, status, now, reason=None, flush=True, detail=None):
     """Move the call to `status`: timestamp, event, webhook, charge. Does not commit.
 
-    flush=False leaves the writes to the next flush (a caller changing many calls at once)."""
+    flush=False leaves the writes to the next flush (a caller changing many calls at once).
+    `detail` is what the gateway said (e.g. "SIP 486 Busy Here"), kept in the event after the reason."""
     if not can_transition(call, status):
         raise TransitionError(f"call {call.id}: {call.status} -> {status}")
     call.status = status
@@ -52,7 +59,7 @@ def transition(call, status, now, reason=None, flush=True):
     if status == "failed":
         call.failure_reason = reason
     billing.settle(call, status, now)  # the reservation becomes the charge, or is released
-    record(call, status, now, reason)
+    record(call, status, now, _detail(reason, detail))
     outbox.enqueue(call, status)
     if flush:
         db.session.flush()

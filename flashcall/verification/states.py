@@ -22,6 +22,8 @@ REASON = {
     "unreachable": _l("The phone is off or out of reach."),
     "rejected": _l("The call was rejected."),
     "gateway_error": _l("The telephony gateway reported an error."),
+    "invalid_number": _l("The number does not exist."),
+    "internal_error": _l("An internal error ended the call."),
     "interrupted": _l("The call was interrupted."),
     "timeout": _l("The call was not delivered in time."),
     "attempts": _l("Too many wrong codes were entered."),

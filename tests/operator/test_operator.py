@@ -6,10 +6,30 @@ from flashcall.digits import to_persian
 from tests.worker import run_once
 
 
-@pytest.mark.parametrize("path", ["/operator/", "/operator/inbox"])
+@pytest.mark.parametrize("path", ["/operator/", "/operator/inbox", "/operator/gateways/new"])
 def test_only_operators_see_operator_pages(client, make, login, path):
     login(make.account())
     assert client.get(path).status_code == 404
+
+
+def test_every_operator_route_answers_404_to_a_customer(app, client, make, login):
+    """Every rule of the operator blueprint, with ids of real objects, by every method it takes."""
+    from flashcall.db import db
+    from flashcall.models import Gateway
+    service = make.service()
+    gateway = db.session.scalar(db.select(Gateway))
+    values = {"gateway_id": gateway.id, "block_id": gateway.blocks[0].id, "service_id": service.id}
+    login(make.account())
+    rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("operator.")]
+    assert len(rules) >= 9
+    for rule in rules:
+        with app.test_request_context():
+            for method in sorted(rule.methods & {"GET", "POST"}):
+                url = app.url_map.bind("localhost").build(rule.endpoint, {a: values[a] for a in rule.arguments},
+                                                          method=method)
+                assert client.open(url, method=method).status_code == 404, (method, url)
+    db.session.refresh(gateway)
+    assert gateway.active and gateway.blocks
 
 
 def test_gateways_and_blocks_are_listed(client, make, login):

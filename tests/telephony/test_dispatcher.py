@@ -1,10 +1,13 @@
 import json
 import logging
+import queue
 from datetime import timedelta
 
 from flashcall.db import db
 from flashcall.models import Call, Gateway, SimInboxEntry
 from flashcall.telephony.drivers import simulator
+from flashcall.telephony.events import Event
+from flashcall.clock import utcnow
 from flashcall.dispatch.dispatcher import Dispatcher
 from flashcall.dispatch.maintenance import expire_due
 from tests.worker import run_once, settings
@@ -23,8 +26,11 @@ def _claimed(service, now=T0, status="dialing", lease_left=-1):
     call = start_call(service, PHONE, now=now)
     dead = Dispatcher("dead-worker", settings())
     dead.claim(now)
+    dead.fleet.stop()  # it dies: what its gateway says from now on is never applied
+    dead.events = queue.SimpleQueue()
     if status == "ringing":
-        dead._apply(call.id, ("ringing", None, call.gateway_id), now)  # then it dies mid-ring
+        dead.report(Event(call.id, "ringing", at=now))  # it dies mid-ring
+        dead.apply_events()
     db.session.refresh(call)
     assert call.status == status
     call.lease_expires_at = now + timedelta(seconds=lease_left)
@@ -136,7 +142,7 @@ def test_dead_workers_steps_are_void_after_recovery(service):
     call.lease_expires_at = T0 - timedelta(seconds=1)
     db.session.commit()
     run_once(now=T0)  # recovers: failed(interrupted)
-    dead.apply_due(T0, everything=True)  # the old worker wakes up: nothing happens twice
+    assert dead.finish(10)  # the old worker wakes up and applies what its gateway said: void
     assert _kinds(call) == ["queued", "dialing", "failed"]
 
 
@@ -151,14 +157,16 @@ def test_expiry_without_anyone_polling(service):
     assert (never_dialed.status, never_dialed.failure_reason) == ("failed", "timeout")
 
 
-def test_ringing_steps_wait_for_the_simulated_delay(app, service):
-    app.config.update(SIM_RING_DELAY=1.0, SIM_RING_SECONDS=2.0)
-    call = start_call(service, PHONE, now=T0)
+def test_the_simulator_reports_after_its_delays(app, service):
+    app.config.update(SIM_RING_DELAY=0.2, SIM_RING_SECONDS=0.3)
+    now = utcnow()
+    call = start_call(service, PHONE, now=now)
     worker = Dispatcher("w", settings())
-    worker.claim(T0)
-    worker.apply_due(T0 + timedelta(seconds=0.5))
-    assert _kinds(call)[-1] == "dialing"
-    worker.apply_due(T0 + timedelta(seconds=1))
-    assert _kinds(call)[-1] == "ringing"
-    worker.apply_due(T0 + timedelta(seconds=3))
-    assert _kinds(call)[-1] == "delivered" and call.ended_at == T0 + timedelta(seconds=3)
+    try:
+        worker.claim(now)
+        assert worker.finish(10)
+    finally:
+        worker.close()
+    assert _kinds(call) == ["queued", "dialing", "ringing", "delivered"]
+    assert call.ringing_at == call.dialed_at + timedelta(seconds=0.2)
+    assert call.ended_at == call.dialed_at + timedelta(seconds=0.5)

@@ -31,3 +31,38 @@ def test_new_blocks_are_seen_at_once(app, make):
 def test_the_snapshot_is_reused_within_its_lifetime(app, make):
     service = make.service()
     assert routing.gateway_for(service) is routing.gateway_for(service)
+
+
+def _sip_gateway(name, **columns):
+    gateway = Gateway(name=name, kind="sip", host="127.0.0.1", port=5060, active=True, **columns)
+    gateway.blocks.append(NumberBlock(pattern="+98219100XXXX", active=True))
+    db.session.add(gateway)
+    db.session.commit()
+    return gateway
+
+
+def test_a_down_gateway_fails_new_calls_fast_and_free_unless_a_fallback_is_up(app, client, make):
+    from flashcall.models import Call
+    service = make.service(min_interval_seconds=0)
+    _key, token = make.key(service)
+    first, backup = _sip_gateway("first", health="down"), _sip_gateway("backup")
+    service.gateway_id = first.id
+    db.session.commit()
+    headers = {"Authorization": f"Bearer {token}"}
+    refused = client.post("/api/v1/calls", json={"phone": "09121234567"}, headers=headers)
+    assert refused.status_code == 503 and refused.get_json()["code"] == "gateway_unavailable"
+    assert db.session.scalar(db.select(db.func.count()).select_from(Call)) == 0
+    service.fallback_gateway_id = backup.id
+    db.session.commit()
+    accepted = client.post("/api/v1/calls", json={"phone": "09121234567"}, headers=headers)
+    assert accepted.status_code == 201
+    assert db.session.get(Call, accepted.get_json()["id"]).gateway_id == backup.id
+
+
+def test_a_full_gateway_sends_calls_to_its_fallback(app, make):
+    service = make.service(min_interval_seconds=0)
+    full, backup = _sip_gateway("full", max_concurrent=1), _sip_gateway("backup")
+    service.gateway_id, service.fallback_gateway_id = full.id, backup.id
+    db.session.commit()
+    assert start_call(service, "09121234567").gateway_id == full.id
+    assert start_call(service, "09121234568").gateway_id == backup.id

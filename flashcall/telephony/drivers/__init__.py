@@ -1,31 +1,59 @@
 """Gateway drivers: the interface every driver implements, and the registry from a gateway's kind
-to its driver class (no if-chains: a new kind registers itself here)."""
+to its driver class (no if-chains: a new kind registers itself in DRIVERS).
+
+A driver starts calls and reports what happens to them as it happens, by calling `report(event)`
+from whatever thread it runs; it never blocks its caller on the network. Drivers with an event
+loop of their own (sippy's, asyncio's) keep it in their own thread."""
 from typing import Protocol
 
-from .simulator import SimulatorGateway
+from .ami import AmiDriver
+from .simulator import SimulatorDriver
+from .sip import SipDriver
 
 
 class GatewayDriver(Protocol):
     kind: str
 
-    def place(self, call):
-        """Start the call; return its plan (a list of plan.Step)."""
+    def __init__(self, gateway, settings, report):
+        """`gateway` is a telephony.gateways.GatewayConfig; `report(Event)` is thread-safe."""
 
-    def on_ringing(self, call, now):
-        """Hook when the call starts ringing (the simulator fills its inbox)."""
+    def start(self):
+        """Start its threads or connections (returns at once)."""
+
+    def stop(self):
+        """Stop them; calls still in flight are abandoned (the dispatcher's leases cover them)."""
+
+    def dial(self, request):
+        """Start ringing a events.Dial; events follow through `report`. Returns at once."""
+
+    def cancel(self, call_id):
+        """End the call now if it is still up (client cancel, lease lost, shutdown); reports nothing."""
+
+    @classmethod
+    def probe(cls, gateway, timeout):
+        """«Test connection» (blocks up to `timeout`): an events.Probe."""
+
+    def health(self):
+        """An events.Health: whether the gateway answers, and the last error seen."""
+
+    def applied(self, call, event):
+        """Hook run in the dispatcher's transaction once the engine applied `event` to `call`."""
 
 
-class GatewayError(RuntimeError):
-    """The gateway could not place the call."""
+class DriverError(RuntimeError):
+    """No driver can serve this gateway."""
 
 
-DRIVERS = {SimulatorGateway.kind: SimulatorGateway}
+DRIVERS = {driver.kind: driver for driver in (SimulatorDriver, SipDriver, AmiDriver)}
 
 
-def driver_for(row, settings):
-    """The driver for a Gateway row (the simulator when there is none), built with `settings`."""
-    kind = row.kind if row is not None else SimulatorGateway.kind
-    driver_class = DRIVERS.get(kind)
-    if driver_class is None:
-        raise GatewayError(f"no driver for gateway kind {kind!r}")
-    return driver_class(row, settings)
+def driver_class(kind):
+    try:
+        return DRIVERS[kind]
+    except KeyError:
+        raise DriverError(f"no driver for gateway kind {kind!r}") from None
+
+
+def probe(gateway, timeout=5.0):
+    """«Test connection» for a GatewayConfig: SIP OPTIONS, AMI Login + Ping. Blocks up to `timeout`."""
+    return driver_class(gateway.kind).probe(gateway, timeout)

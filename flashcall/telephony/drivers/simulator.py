@@ -1,11 +1,20 @@
-"""The simulator gateway: virtual phones that ring after a delay, with outcomes set per number."""
+"""The simulator gateway: virtual phones that ring after a delay, with outcomes set per number.
+
+A driver like the others: `dial` returns at once and its own timer thread reports the events
+when they fall due (at once when the dial's moment lies in the past, as in tests with a frozen
+clock; each event is stamped with its due time)."""
+import heapq
+import itertools
 import json
+import threading
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from ...clock import utcnow
 from ...db import db
 from ...models import Call, Service, SimInboxEntry
-from ..plan import Step
+from ..events import Event, Health, Probe
 
 OUTCOMES = ("delivered", "answered", "busy", "unreachable", "rejected", "gateway_error")
 RANG = ("delivered", "answered")
@@ -23,9 +32,9 @@ def reset():
     _overrides.clear()
 
 
-def _config(gateway_row):
+def parse_config(text):
     try:
-        config = json.loads(gateway_row.config or "{}") if gateway_row is not None else {}
+        config = json.loads(text or "{}")
     except ValueError:
         return {}
     return config if isinstance(config, dict) else {}
@@ -39,25 +48,71 @@ def outcome_for(config, phone):
     return outcome if outcome in OUTCOMES else "delivered"
 
 
-class SimulatorGateway:
+class SimulatorDriver:
     kind = "simulator"
 
-    def __init__(self, row, settings):
-        self.config = _config(row)
-        self.ring_delay = float(settings.sim_ring_delay)
-        self.ring_seconds = float(settings.sim_ring_seconds)
+    def __init__(self, gateway, settings, report):
+        self.config = gateway.options if gateway is not None else {}
+        self.ring_delay = timedelta(seconds=float(settings.sim_ring_delay))
+        self.ring_seconds = timedelta(seconds=float(settings.sim_ring_seconds))
+        self._report = report
+        self._due = []  # heap of (due, seq, Event)
+        self._seq = itertools.count()
+        self._changed = threading.Condition()
+        self._stopped = False
+        self._thread = threading.Thread(target=self._run, daemon=True, name="simulator")
 
-    def place(self, call):
-        """The plan for this call: ring after the delay, then end with the configured outcome."""
-        outcome = outcome_for(self.config, call.phone)
+    def start(self):
+        self._thread.start()
+
+    def stop(self):
+        with self._changed:
+            self._stopped = True
+            self._changed.notify()
+        self._thread.join(timeout=5)
+
+    def dial(self, request):
+        """Ring after the delay, then end with the number's configured outcome."""
+        outcome = outcome_for(self.config, request.phone)
+        rings = request.at + self.ring_delay
         if outcome not in RANG:
-            return [Step(self.ring_delay, "failed", outcome)]
-        return [Step(self.ring_delay, "ringing"), Step(self.ring_delay + self.ring_seconds, outcome)]
+            events = [Event(request.call_id, "failed", outcome, "simulated", rings)]
+        else:
+            events = [Event(request.call_id, "ringing", None, None, rings),
+                      Event(request.call_id, outcome, None, None, rings + self.ring_seconds)]
+        with self._changed:
+            for event in events:
+                heapq.heappush(self._due, (event.at, next(self._seq), event))
+            self._changed.notify()
 
-    def on_ringing(self, call, now):
-        """The virtual phone shows the missed call. Does not commit."""
-        db.session.add(SimInboxEntry(phone=call.phone, caller_number=call.caller_number,
-                                     call_id=call.id, outcome=outcome_for(self.config, call.phone), at=now))
+    def cancel(self, call_id):
+        with self._changed:
+            self._due = [item for item in self._due if item[2].call_id != call_id]
+            heapq.heapify(self._due)
+
+    def health(self):
+        return Health(True)
+
+    @classmethod
+    def probe(cls, gateway, timeout):
+        return Probe(True, 0.0, "simulator")
+
+    def applied(self, call, event):
+        """The virtual phone shows the missed call once it rang. Does not commit."""
+        if event.status == "ringing":
+            db.session.add(SimInboxEntry(phone=call.phone, caller_number=call.caller_number, call_id=call.id,
+                                         outcome=outcome_for(self.config, call.phone), at=event.at))
+
+    def _run(self):
+        while True:
+            with self._changed:
+                while not self._stopped and (not self._due or self._due[0][0] > utcnow()):
+                    wait = (self._due[0][0] - utcnow()).total_seconds() if self._due else None
+                    self._changed.wait(timeout=wait)
+                if self._stopped:
+                    return
+                _due, _seq, event = heapq.heappop(self._due)
+            self._report(event)
 
 
 def inbox(phone=None, account_id=None, limit=50):

@@ -5,6 +5,7 @@ from sqlalchemy import func, select
 from ...clock import tehran_day_start
 from ...db import db
 from ...models import Call, Service
+from ...telephony import gateways
 from ..scoping import requires
 from . import bp
 
@@ -31,4 +32,5 @@ def index():
     }
     services = db.session.scalars(select(Service).where(
         Service.account_id == current_user.account_id).order_by(Service.id)).all()
-    return render_template("dashboard/index.html", stats=stats, services=services)
+    return render_template("dashboard/index.html", stats=stats, services=services,
+                           outages=gateways.outages(services))

@@ -220,7 +220,7 @@ def _workspace(form, call):
 
 def _uses_simulator(service):
     gateway = routing.serving_gateway(service)
-    return gateway is not None and gateway.kind == simulator.SimulatorGateway.kind
+    return gateway is not None and gateway.kind == simulator.SimulatorDriver.kind
 
 
 def _due_expiry(call):
