@@ -71,6 +71,8 @@ class Config:
     ZIBAL_BASE_URL = os.environ.get("FLASHCALL_ZIBAL_BASE_URL", "https://gateway.zibal.ir")
     PAYMENT_TIMEOUT_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_TIMEOUT", "15"))
     PAYMENT_RECONCILE_SECONDS = float(os.environ.get("FLASHCALL_PAYMENT_RECONCILE", "300"))
+    # Retention: finished webhook deliveries are purged after this many days.
+    WEBHOOK_RETENTION_DAYS = float(os.environ.get("FLASHCALL_WEBHOOK_RETENTION_DAYS", "30"))
 
 
 def load(overrides=None):

@@ -19,6 +19,7 @@ class Settings:
     zibal_base_url: str = "https://gateway.zibal.ir"
     payment_timeout_seconds: float = 15.0
     payment_reconcile_seconds: float = 300.0  # the worker re-verifies unfinished payments this often
+    webhook_retention_days: float = 30.0  # delivered or failed webhook deliveries are kept this long
 
     @classmethod
     def from_config(cls, config):

@@ -1,7 +1,7 @@
 """`flask --app app …` commands for operators' scripts: stable, non-interactive, exit 1 on error."""
-from . import accounts, billing, telephony
+from . import accounts, billing, retention, telephony
 
 
 def register(app):
-    for command in accounts.GROUPS + billing.COMMANDS + telephony.COMMANDS:
+    for command in accounts.GROUPS + billing.COMMANDS + retention.COMMANDS + telephony.COMMANDS:
         app.cli.add_command(command)
