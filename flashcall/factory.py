@@ -51,7 +51,8 @@ def create_app(config=None):
     login_manager.login_message = locale.lazy("Please sign in to see this page.")
     login_manager.login_message_category = "warning"
 
-    from .http import errors
+    from .http import errors, reads
+    reads.register(app)
     from .web import display, navigation
     display.register(app)
     navigation.register(app)
