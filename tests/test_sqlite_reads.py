@@ -44,7 +44,7 @@ def test_a_write_still_waits_for_the_lock(app, make, hold_write_lock):
     service_id = make.service().id
     hold_write_lock()
     with db.engine.connect() as conn:
-        conn.exec_driver_sql("PRAGMA busy_timeout = 100")
+        conn.connection.dbapi_connection.execute("PRAGMA busy_timeout = 100")  # fail fast, not after 30 s
         with pytest.raises(sqlalchemy.exc.OperationalError, match="locked"):
             with conn.begin():
                 conn.exec_driver_sql("UPDATE service SET name = 'x' WHERE id = ?", (service_id,))
