@@ -60,6 +60,8 @@ class Config:
     DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "30"))
     # Gateways and their number blocks are re-read at most this often per process.
     GATEWAY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_GATEWAY_CACHE", "2"))
+    # Access keys (with their service) are re-read at most this often per process (0: every request).
+    KEY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_KEY_CACHE", "2"))
     # PostgreSQL: after a NOTIFY wakes a dispatcher, it waits this long so a burst is claimed together.
     DISPATCH_GATHER_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_GATHER", "0.03"))
     # Calls one dispatcher drives at once (it claims no more until some finish).

@@ -7,6 +7,7 @@ from . import config as config_module
 from .db import configure_sqlite, db
 from .extensions import babel, csrf, htmx, limiter, login_manager, migrate
 from .http.paths import API_PREFIX, COMPAT_PREFIX
+from .accounts import keys
 from .telephony import routing
 
 # (module with a `bp`, URL prefix): the pages, then the JSON faces.
@@ -45,6 +46,7 @@ def create_app(config=None):
     with app.app_context():
         configure_sqlite(db.engine)
     routing.configure(app.config["GATEWAY_CACHE_SECONDS"])
+    keys.configure(app.config["KEY_CACHE_SECONDS"])
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
