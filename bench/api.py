@@ -1,6 +1,7 @@
-"""API throughput against a one-INSERT baseline on the same stack, and accept→dial latency.
+"""API throughput against a one-INSERT baseline on the same stack, on SQLite (the `make run`
+configuration) and on PostgreSQL, with SQL statements per request and the dispatcher's CPU per call.
 
-Starts gunicorn (2 workers) and a dispatcher on a scratch PostgreSQL database, then from a
+For each database, starts gunicorn and a dispatcher (`bench.baseline:app`), then from a
 second process loads, for a fixed number of requests each:
   baseline  POST /api/_bench/insert      (one SQLAlchemy INSERT + commit; a JSON face, like the API)
   calls     POST /api/v1/calls           (distinct numbers)
@@ -10,12 +11,15 @@ rate (50/s) and prints the time from API accept (created_at) to gateway dial (di
 Then money: a service priced at 1,000 Rial whose account already holds 1,000,000 ledger rows,
 against the free service, in alternating rounds (calls and verify), and accept→dial for it.
 
-    .venv/bin/python bench/api.py [--requests 1000] [--concurrency 16] [--rate 50] [--seconds 10] [--rounds 2]
+    .venv/bin/python bench/api.py [--databases sqlite,postgresql] [--requests 1000] [--concurrency 16]
+                                  [--rate 50] [--seconds 10] [--rounds 2] [--ledger-rows 1000000]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
+Then the dispatcher alone: N calls queued at once, drained by one dispatcher (calls/s, CPU ms per call).
 """
 import argparse
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
@@ -27,7 +31,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-import psycopg  # noqa: E402
 import requests  # noqa: E402
 
 from tests.live.stack import Stack  # noqa: E402
@@ -54,7 +57,8 @@ def _load(spec):
         url, body = request
         start = time.perf_counter()
         response = session().post(url, json=body, timeout=30)
-        return time.perf_counter() - start, response.status_code, response.text if response.status_code >= 300 else ""
+        return (time.perf_counter() - start, response.status_code,
+                response.text if response.status_code >= 300 else "", int(response.headers.get("X-Statements", 0)))
 
     started = time.perf_counter()
     with ThreadPoolExecutor(spec["concurrency"]) as pool:
@@ -62,6 +66,7 @@ def _load(spec):
     elapsed = time.perf_counter() - started
     errors = [r for r in results if r[1] >= 300]
     return {"elapsed": elapsed, "latencies": [r[0] for r in results],
+            "statements": statistics.mean(r[3] for r in results) if results else 0,
             "errors": len(errors), "first_error": errors[0][2][:300] if errors else None,
             "responses": [r[2] for r in results] if spec.get("keep") else None}
 
@@ -93,154 +98,189 @@ def _paced(url, headers, phones, rate):
 
 def report(name, result, baseline=None):
     rps = len(result["latencies"]) / result["elapsed"]
-    line = (f"{name:<9} {rps:8.1f} req/s   p50 {1000 * percentile(result['latencies'], 0.5):6.1f} ms"
+    line = (f"{name:<12} {rps:8.1f} req/s   p50 {1000 * percentile(result['latencies'], 0.5):6.1f} ms"
             f"   p99 {1000 * percentile(result['latencies'], 0.99):6.1f} ms   errors {result['errors']}")
+    line += f"   SQL/request {result['statements']:4.1f}"
     if baseline:
-        line += f"   ratio to baseline {rps / baseline:5.2f}"
+        line += f"   ratio {rps / baseline:5.2f}"
     print(line, flush=True)
     if result["first_error"]:
         print("          first error:", result["first_error"])
     return rps
 
 
-def wait_dialed(db_url, count, timeout=120):
+def wait_dialed(stack, timeout=180):
+    """Until no call is queued, dialing or ringing."""
     deadline = time.monotonic() + timeout
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        while time.monotonic() < deadline:
-            undone = conn.execute("SELECT count(*) FROM call WHERE status IN ('queued','dialing','ringing')").fetchone()[0]
-            total = conn.execute("SELECT count(*) FROM call").fetchone()[0]
-            if total >= count and undone == 0:
-                return
-            time.sleep(0.2)
+    while time.monotonic() < deadline:
+        if stack.query("SELECT count(*) FROM call WHERE status IN ('queued','dialing','ringing')")[0][0] == 0:
+            return
+        time.sleep(0.2)
     raise SystemExit("calls were not all dispatched in time")
+
+
+def cpu_seconds(pid):
+    """User + system CPU seconds a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def delivered_codes(stack, phone_prefix, limit):
+    rows = stack.query("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered' AND phone LIKE %s"
+                       " ORDER BY created_at DESC LIMIT %s", (phone_prefix + "%", limit))
+    return [(call_id, caller[-length:]) for call_id, caller, length in rows]
+
+
+def calls_and_verify(stack, headers, prefix, args):
+    """(calls load, verify load, dispatcher CPU ms per call during the calls)."""
+    base, n = stack.base_url, args.requests
+    pid = stack.dispatchers[0].pid
+    cpu = cpu_seconds(pid)
+    calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"{prefix}{i:07d}"}) for i in range(n)],
+                      "concurrency": args.concurrency, "headers": headers})
+    wait_dialed(stack)
+    dispatcher_ms = 1000 * (cpu_seconds(pid) - cpu) / n
+    codes = delivered_codes(stack, "+98" + prefix[1:], n)
+    verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": code}) for cid, code in codes],
+                       "concurrency": args.concurrency, "headers": headers})
+    return calls, verify, dispatcher_ms
+
+
+def api_rounds(stack, headers, args):
+    def baseline():
+        return run_load({"requests": [(stack.base_url + "/api/_bench/insert", {}) for _ in range(args.requests)],
+                         "concurrency": args.concurrency})
+
+    def rps(result):
+        return len(result["latencies"]) / result["elapsed"]
+
+    baseline()  # warm up
+    ratios = {"calls": [], "verify": []}
+    prefixes = iter(["0912", "0913", "0914", "0915", "0916", "0917"])
+    for round_ in range(args.rounds):
+        before = baseline()
+        calls, verify, dispatcher_ms = calls_and_verify(stack, headers, next(prefixes), args)
+        after = baseline()
+        floor = (rps(before) + rps(after)) / 2
+        print(f"round {round_ + 1}:", flush=True)
+        report("baseline", before)
+        ratios["calls"].append(report("calls", calls, floor) / floor)
+        ratios["verify"].append(report("verify", verify, floor) / floor)
+        report("baseline", after)
+        print(f"dispatcher   {dispatcher_ms:6.2f} CPU ms per call", flush=True)
+    print("ratio to baseline, mean of rounds: " + ", ".join(
+        f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
+
+
+def accept_to_dial(stack, headers, prefix, args, label="accept→dial"):
+    count = args.rate * args.seconds
+    _paced(stack.base_url + "/api/v1/calls", headers, [f"{prefix}{i:07d}" for i in range(count)], args.rate)
+    wait_dialed(stack)
+    if stack.pg:
+        sql = ("SELECT EXTRACT(EPOCH FROM dialed_at - created_at) * 1000 FROM call"
+               " WHERE dialed_at IS NOT NULL AND phone LIKE %s")
+    else:
+        sql = ("SELECT (julianday(dialed_at) - julianday(created_at)) * 86400000 FROM call"
+               " WHERE dialed_at IS NOT NULL AND phone LIKE %s")
+    gaps = [row[0] for row in stack.query(sql, ("+98" + prefix[1:] + "%",))]
+    print(f"{label} at {args.rate}/s  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms"
+          f"  p99 {percentile(gaps, 0.99):6.1f} ms  max {max(gaps):6.1f} ms", flush=True)
+
+
+def seed_ledger(stack, service_id, rows):
+    """`rows` top-ups of 1,000 Rial on the service's account, and the stored balances to match."""
+    account_id = stack.query("SELECT account_id FROM service WHERE id = %s", (service_id,))[0][0]
+    if stack.pg:
+        stack.query("INSERT INTO ledger_entry (account_id, service_id, kind, amount, balance_after, note, created_at)"
+                    " SELECT %s, %s, 'topup', 1000, g * 1000, 'bench', now() - make_interval(secs => %s - g)"
+                    " FROM generate_series(1, %s) AS g", (account_id, service_id, rows, rows))
+    else:
+        stack.query("WITH RECURSIVE g(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM g WHERE n < %s)"
+                    " INSERT INTO ledger_entry (account_id, service_id, kind, amount, balance_after, note, created_at)"
+                    " SELECT %s, %s, 'topup', 1000, n * 1000, 'bench', datetime('now', '-' || (%s - n) || ' seconds')"
+                    " FROM g", (rows, account_id, service_id, rows))
+    stack.query("UPDATE service SET credit = %s WHERE id = %s", (rows * 1000, service_id))
+    stack.query("UPDATE account SET balance = (SELECT sum(credit) FROM service WHERE account_id = %s) WHERE id = %s",
+                (account_id, account_id))
+    stack.query("ANALYZE")
+
+
+def priced(stack, free_headers, args):
+    """Calls and verify on a priced service (its account holding a big ledger) against the free one."""
+    key = stack.new_key("Priced", min_interval=0, daily_limit=1000, code_lifetime=60, price=1000)
+    started = time.perf_counter()
+    seed_ledger(stack, stack.last_service_id, args.ledger_rows)
+    print(f"money: {args.ledger_rows:,} ledger rows seeded in {time.perf_counter() - started:.1f} s; "
+          f"price 1,000 Rial against price 0, free loads bracketing the priced one", flush=True)
+    headers = {"Authorization": f"Bearer {key}"}
+    ratios = {"calls": [], "verify": []}
+    prefixes = iter(["0935", "0936", "0937", "0938", "0939", "0990", "0991", "0992", "0993"])
+    for round_ in range(args.rounds):
+        free_before = calls_and_verify(stack, free_headers, next(prefixes), args)
+        paid = calls_and_verify(stack, headers, next(prefixes), args)
+        free_after = calls_and_verify(stack, free_headers, next(prefixes), args)
+        print(f"round {round_ + 1}:", flush=True)
+        for kind, index in (("calls", 0), ("verify", 1)):
+            free = statistics.mean(len(r[index]["latencies"]) / r[index]["elapsed"] for r in (free_before, free_after))
+            report(f"{kind}/0", free_before[index])
+            ratios[kind].append(report(f"{kind}/1000", paid[index], free) / free)
+            report(f"{kind}/0", free_after[index])
+    print("priced ÷ free, mean of rounds: " + ", ".join(
+        f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
+    accept_to_dial(stack, headers, "0994", args, label="accept→dial priced")
+
+
+def dispatcher_alone(stack, count):
+    """Queue `count` calls at once with the dispatcher stopped, then time one dispatcher draining them."""
+    for process in stack.dispatchers:
+        stack.kill(process, signal.SIGTERM)
+    stack.dispatchers.clear()
+    service_id = stack.last_service_id
+    gateway_id = stack.query("SELECT id FROM gateway WHERE is_default")[0][0]
+    now = "now()" if stack.pg else "datetime('now')"
+    later = "now() + interval '1 hour'" if stack.pg else "datetime('now', '+1 hour')"
+    numbers = "generate_series(1, %s) AS g(n)" if stack.pg else         "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) SELECT n FROM s) AS g"
+    uuid = "gen_random_uuid()::text" if stack.pg else "lower(hex(randomblob(16)))"
+    stack.query(f"INSERT INTO call (id, service_id, phone, caller_number, code_length, status, attempts, source,"
+                f" created_at, expires_at, cost, reserved, gateway_id)"
+                f" SELECT {uuid}, %s, '+98930' || (1000000 + n), '+98219100' || (1000 + n % 9000), 4, 'queued', 0,"
+                f" 'api', {now}, {later}, 0, 0, %s FROM {numbers}", (service_id, gateway_id, count))
+    process = stack.start_dispatcher("bench-alone")
+    started = time.perf_counter()
+    wait_dialed(stack, timeout=600)
+    elapsed = time.perf_counter() - started
+    cpu = cpu_seconds(process.pid)
+    print(f"dispatcher alone: {count} queued calls drained in {elapsed:.2f} s = {count / elapsed:6.1f} calls/s,"
+          f" {1000 * cpu / count:5.2f} CPU ms per call (start-up included)", flush=True)
 
 
 def main():
     parser = argparse.ArgumentParser()
+    parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--requests", type=int, default=1000)
     parser.add_argument("--concurrency", type=int, default=16)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--ledger-rows", type=int, default=1_000_000)
+    parser.add_argument("--drain", type=int, default=5000, help="calls queued at once for the dispatcher alone")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
     env = {"FLASHCALL_SIM_RING_DELAY": "0", "FLASHCALL_SIM_RING_SECONDS": "0"}
-    with Stack(workers=2, threads=4, dispatchers=1, env=env, pg_url=pg, app_module="bench.baseline:app") as stack:
-        key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
-        headers = {"Authorization": f"Bearer {key}"}
-        base, n = stack.base_url, args.requests
-        print(f"gunicorn 2 workers x 4 threads + 1 dispatcher, PostgreSQL; {n} requests per load, "
-              f"{args.concurrency} concurrent, from a second process; every load is bracketed by "
-              f"baseline loads and compared with their mean ({args.rounds} rounds)", flush=True)
-
-        def baseline():
-            return run_load({"requests": [(base + "/api/_bench/insert", {}) for _ in range(n)],
-                             "concurrency": args.concurrency})
-
-        def rps(result):
-            return len(result["latencies"]) / result["elapsed"]
-
-        run_load({"requests": [(base + "/api/_bench/insert", {}) for _ in range(50)], "concurrency": args.concurrency})
-        ratios = {"calls": [], "verify": []}
-        for round_ in range(args.rounds):
-            before = baseline()
-            calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"09{round_ + 12}{i:07d}"})
-                                           for i in range(n)],
-                              "concurrency": args.concurrency, "headers": headers})
-            middle = baseline()
-            wait_dialed(stack.pg.url, n * (round_ + 1))
-            with psycopg.connect(stack.pg.url) as conn:
-                rows = conn.execute("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered'"
-                                    " ORDER BY created_at DESC LIMIT %s", (n,)).fetchall()
-            verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": caller[-length:]})
-                                            for cid, caller, length in rows],
-                               "concurrency": args.concurrency, "headers": headers})
-            after = baseline()
-            print(f"round {round_ + 1}:", flush=True)
-            report("baseline", before)
-            ratios["calls"].append(report("calls", calls, (rps(before) + rps(middle)) / 2) / ((rps(before) + rps(middle)) / 2))
-            report("baseline", middle)
-            ratios["verify"].append(report("verify", verify, (rps(middle) + rps(after)) / 2) / ((rps(middle) + rps(after)) / 2))
-            report("baseline", after)
-        print("ratio to baseline, mean of rounds: " + ", ".join(
-            f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
-
-        print(f"\naccept→dial at {args.rate} calls/s for {args.seconds} s:", flush=True)
-        with psycopg.connect(stack.pg.url, autocommit=True) as conn:
-            conn.execute("DELETE FROM call_event")
-            conn.execute("DELETE FROM sim_inbox_entry")
-            conn.execute("DELETE FROM webhook_delivery")
-            conn.execute("DELETE FROM call")
-        total = args.rate * args.seconds
-        _paced(base + "/api/v1/calls", headers, [f"0913{i:07d}" for i in range(total)], args.rate)
-        wait_dialed(stack.pg.url, total)
-        with psycopg.connect(stack.pg.url) as conn:
-            gaps = [row[0] for row in conn.execute(
-                "SELECT EXTRACT(EPOCH FROM dialed_at - created_at) * 1000 FROM call WHERE dialed_at IS NOT NULL")]
-        print(f"accept→dial  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms  p99 {percentile(gaps, 0.99):6.1f} ms"
-              f"  max {max(gaps):6.1f} ms  mean {statistics.mean(gaps):6.1f} ms")
-
-        priced(stack, args, headers)
-
-
-def seed_ledger(db_url, service_id, rows):
-    """`rows` top-ups of 1,000 Rial on the service's account, and the stored balances to match."""
-    with psycopg.connect(db_url, autocommit=True) as conn:
-        account_id = conn.execute("SELECT account_id FROM service WHERE id = %s", (service_id,)).fetchone()[0]
-        conn.execute("INSERT INTO ledger_entry (account_id, service_id, kind, amount, balance_after, note, created_at)"
-                     " SELECT %s, %s, 'topup', 1000, g * 1000, 'bench', now() - make_interval(secs => %s - g)"
-                     " FROM generate_series(1, %s) AS g", (account_id, service_id, rows, rows))
-        conn.execute("UPDATE service SET credit = %s WHERE id = %s", (rows * 1000, service_id))
-        conn.execute("UPDATE account SET balance = (SELECT sum(credit) FROM service WHERE account_id = %s)"
-                     " WHERE id = %s", (account_id, account_id))
-        conn.execute("ANALYZE ledger_entry")
-
-
-def priced(stack, args, free_headers):
-    """Calls and verify on a priced service (with a big ledger) beside the free service, same run."""
-    key = stack.new_key("Priced", min_interval=0, daily_limit=1000, code_lifetime=60, price=1000)
-    started = time.perf_counter()
-    seed_ledger(stack.pg.url, stack.last_service_id, args.ledger_rows)
-    print(f"\nmoney: {args.ledger_rows:,} ledger rows seeded in {time.perf_counter() - started:.1f} s; "
-          f"price 1,000 Rial vs price 0, alternating, {args.rounds} rounds", flush=True)
-    headers = {"Authorization": f"Bearer {key}"}
-    base, n = stack.base_url, args.requests
-    ratios = {"calls": [], "verify": []}
-    for round_ in range(args.rounds):
-        loads = {}
-        for name, auth, prefix in (("free", free_headers, "0915"), ("priced", headers, "0916"),
-                                   ("free", free_headers, "0917")):
-            calls = run_load({"requests": [(base + "/api/v1/calls", {"phone": f"{prefix}{round_}{i:06d}"})
-                                           for i in range(n)], "concurrency": args.concurrency, "headers": auth})
-            wait_dialed(stack.pg.url, 0)
-            with psycopg.connect(stack.pg.url) as conn:
-                rows = conn.execute("SELECT id, caller_number, code_length FROM call WHERE status = 'delivered'"
-                                    " AND phone LIKE %s ORDER BY created_at DESC LIMIT %s",
-                                    (f"+98{prefix[1:]}{round_}%", n)).fetchall()
-            verify = run_load({"requests": [(f"{base}/api/v1/calls/{cid}/verify", {"code": caller[-length:]})
-                                            for cid, caller, length in rows],
-                               "concurrency": args.concurrency, "headers": auth})
-            loads.setdefault(name, []).append((calls, verify))
-        print(f"round {round_ + 1}:", flush=True)
-        for kind, index in (("calls", 0), ("verify", 1)):
-            for pair in loads["free"]:  # the free loads bracket the priced one
-                report(f"{kind}/0", pair[index])
-            free = statistics.mean(len(pair[index]["latencies"]) / pair[index]["elapsed"] for pair in loads["free"])
-            ratios[kind].append(report(f"{kind}/1000", loads["priced"][0][index], free) / free)
-    print("priced ÷ free, mean of rounds: " + ", ".join(
-        f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
-
-    count = args.rate * args.seconds
-    _paced(base + "/api/v1/calls", headers, [f"0918{i:07d}" for i in range(count)], args.rate)
-    wait_dialed(stack.pg.url, 0)
-    with psycopg.connect(stack.pg.url) as conn:
-        gaps = [row[0] for row in conn.execute(
-            "SELECT EXTRACT(EPOCH FROM dialed_at - created_at) * 1000 FROM call"
-            " WHERE dialed_at IS NOT NULL AND phone LIKE '+98918%'")]
-    print(f"accept→dial priced  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms  p99 {percentile(gaps, 0.99):6.1f} ms"
-          f"  max {max(gaps):6.1f} ms")
+    for database in args.databases.split(","):
+        # SQLite as `make run` serves it; PostgreSQL as a production install would.
+        workers, threads = (2, 1) if database == "sqlite" else (2, 4)
+        with Stack(workers=workers, threads=threads, dispatchers=1, env=env,
+                   pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
+            print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher; "
+                  f"{args.requests} requests per load, {args.concurrency} concurrent, from a second process; "
+                  f"each load compared with baseline loads just before and after it ({args.rounds} rounds)", flush=True)
+            key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
+            headers = {"Authorization": f"Bearer {key}"}
+            api_rounds(stack, headers, args)
+            accept_to_dial(stack, headers, "0910", args)
+            priced(stack, headers, args)
+            dispatcher_alone(stack, args.drain)
 
 
 if __name__ == "__main__":

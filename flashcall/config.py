@@ -125,6 +125,8 @@ class Config:
     DISPATCH_LEASE_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_LEASE", "6"))
     # Gateways and their number blocks are re-read at most this often per process.
     GATEWAY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_GATEWAY_CACHE", "2"))
+    # Access keys (with their service) are re-read at most this often per process (0: every request).
+    KEY_CACHE_SECONDS = float(os.environ.get("FLASHCALL_KEY_CACHE", "2"))
     # PostgreSQL: after a NOTIFY wakes a dispatcher, it waits this long so a burst is claimed together.
     DISPATCH_GATHER_SECONDS = float(os.environ.get("FLASHCALL_DISPATCH_GATHER", "0.03"))
     # Calls one dispatcher drives at once (it claims no more until some finish).
@@ -139,6 +141,8 @@ class Config:
     # The SIP driver's local address and UDP port (empty: the address that reaches the trunk; 0: any port).
     SIP_ADDRESS = os.environ.get("FLASHCALL_SIP_ADDRESS", "")
     SIP_PORT = int(os.environ.get("FLASHCALL_SIP_PORT", "0"))
+    # Retention: finished webhook deliveries are purged after this many days.
+    WEBHOOK_RETENTION_DAYS = float(os.environ.get("FLASHCALL_WEBHOOK_RETENTION_DAYS", "30"))
 
 
 def load(overrides=None):

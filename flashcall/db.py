@@ -1,10 +1,12 @@
 """Database plumbing in one place: the Flask-SQLAlchemy session, the dialect check, the
 commit-or-rollback unit of work, and SQLite's tuning for several processes on one file."""
 import os
+from contextlib import contextmanager
+from contextvars import ContextVar
 
+from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import event
 from sqlalchemy.orm import DeclarativeBase
-from flask_sqlalchemy import SQLAlchemy
 
 
 class Base(DeclarativeBase):
@@ -19,10 +21,47 @@ def on_postgresql():
     return db.session.get_bind().dialect.name == "postgresql"
 
 
+# SQLite: whether transactions begin IMMEDIATE (taking the write lock at once, so writers serialise)
+# or deferred (readers never wait for writers, and never block them). Writers by default; a request
+# that only reads (GET, HEAD) sets it off with `reading()`, and a write inside such a request goes
+# through commit_or_rollback, which ends the read first and writes in an IMMEDIATE transaction.
+_immediate = ContextVar("flashcall_sqlite_immediate", default=True)
+
+
+def begin_reading():
+    """From now on (in this context) transactions begin deferred on SQLite; returns a token for end_reading."""
+    return _immediate.set(False)
+
+
+def end_reading(token):
+    _immediate.reset(token)
+
+
+@contextmanager
+def reading():
+    """Transactions begun inside begin deferred on SQLite (no write lock); nothing on PostgreSQL."""
+    token = begin_reading()
+    try:
+        yield
+    finally:
+        end_reading(token)
+
+
+def _writing(session):
+    """On SQLite inside `reading()`: end the read transaction, so the write begins IMMEDIATE.
+    Returns the token to restore the reading mode with, or None."""
+    if _immediate.get() or session.get_bind().dialect.name != "sqlite":
+        return None
+    if session.in_transaction():
+        session.commit()  # a read: nothing to write, only the snapshot ends
+    return _immediate.set(True)
+
+
 def commit_or_rollback(work, keep_loaded=False):
     """Run work() and commit; roll back on any error. With keep_loaded, objects keep what was just
     written (no expiry on this commit), so answering with them does not read back the rows."""
     session = db.session()
+    token = _writing(session)
     try:
         result = work()
         expire = session.expire_on_commit
@@ -35,6 +74,9 @@ def commit_or_rollback(work, keep_loaded=False):
     except BaseException:
         session.rollback()
         raise
+    finally:
+        if token is not None:
+            _immediate.reset(token)
 
 
 def create_private_file(path):
@@ -46,9 +88,10 @@ def create_private_file(path):
 def configure_sqlite(engine, busy_timeout_seconds=10.0):
     """SQLite shared by several processes: WAL, busy timeout, serialised writers, a private file.
 
-    Every transaction starts with BEGIN IMMEDIATE, so two processes never both read a limit
+    A writing transaction starts with BEGIN IMMEDIATE, so two processes never both read a limit
     and then both write past it: the second waits (busy timeout) until the first commits.
     The file is created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
+    Reading transactions (`reading()`) begin deferred and never take the write lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -67,4 +110,4 @@ def configure_sqlite(engine, busy_timeout_seconds=10.0):
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")

@@ -7,6 +7,7 @@ from . import config as config_module
 from .db import configure_sqlite, db
 from .extensions import babel, compress, csrf, htmx, limiter, login_manager, migrate
 from .http.paths import API_PREFIX, COMPAT_PREFIX
+from .accounts import keys
 from .telephony import routing
 
 # (module with a `bp`, URL prefix): the pages, then the JSON faces.
@@ -48,15 +49,17 @@ def create_app(config=None):
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_SECONDS"])
     routing.configure(app.config["GATEWAY_CACHE_SECONDS"])
+    keys.configure(app.config["KEY_CACHE_SECONDS"])
 
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
     login_manager.login_message = locale.lazy("Please sign in to see this page.")
     login_manager.login_message_category = "warning"
 
-    from .http import errors, security
+    from .http import errors, reads, security
     from .web import assets, display, navigation
     security.register(app)
+    reads.register(app)
     assets.register(app)
     display.register(app)
     navigation.register(app)

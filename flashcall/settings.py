@@ -23,6 +23,7 @@ class Settings:
     sip_address: str = ""  # the SIP driver's local address; empty: the one that reaches the trunk
     sip_port: int = 0  # its UDP port; 0: any free port
     secrets_key: str | None = field(default=None, repr=False)  # opens sealed gateway secrets
+    webhook_retention_days: float = 30.0  # delivered or failed webhook deliveries are kept this long
 
     @classmethod
     def from_config(cls, config):

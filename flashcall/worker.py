@@ -5,11 +5,12 @@ own, as they wait on other servers — webhook sending and payment reconciliatio
 import logging
 import threading
 import time
+from datetime import timedelta
 
 from .billing import payments
 from .clock import utcnow
 from .db import db
-from .dispatch import maintenance
+from .dispatch import maintenance, retention
 from .dispatch.dispatcher import BATCH, Dispatcher
 from .settings import Settings
 from .telephony.wakeup import FALLBACK_POLL_SECONDS, Wakeup
@@ -20,6 +21,8 @@ log = logging.getLogger("flashcall.dispatcher")
 # Periodic jobs of the main loop: (name, every so many seconds, job(now, settings)).
 JOBS = [
     ("maintenance", lambda settings: 1.0, lambda now, settings: maintenance.maintain(now)),
+    ("retention", lambda settings: 60.0,
+     lambda now, settings: retention.purge_expired(now, timedelta(days=settings.webhook_retention_days))),
 ]
 # Jobs that wait on other servers, run beside webhook sending so they never delay a dial.
 NETWORK_JOBS = [

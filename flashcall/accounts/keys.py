@@ -1,16 +1,29 @@
-"""Access keys: issuing them (the secret shown once, stored as a hash), authenticating, revoking."""
+"""Access keys: issuing them (the secret shown once, stored as a hash), authenticating, revoking.
+
+Every API request authenticates, so each process keeps the keys it looked up (with their service)
+for `cache_seconds` (the factory sets it from KEY_CACHE_SECONDS, default 2 s): a change to a key or
+a service made in this process applies at once (the ORM events below clear the cache), one made in
+another process within that time.
+"""
 import hashlib
 import hmac
 import secrets
+import threading
+import time
 
-from sqlalchemy import select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import event, select
+from sqlalchemy.orm import joinedload, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..clock import utcnow
 from ..db import db
-from ..models import AccessKey
+from ..models import AccessKey, Service
 from .errors import DuplicateNameError
 from .services import same_name
+
+_lock = threading.Lock()
+_cache = {}  # public id -> (valid until, detached AccessKey with its detached Service)
+cache_seconds = 2.0
 
 
 def _hash_secret(secret):
@@ -37,9 +50,7 @@ def authenticate_key(public_id, secret):
     """The live key matching public id and secret, or None. Touches last_used_at."""
     if not public_id or not secret:
         return None
-    # The service comes in the same query: every caller goes on to use it.
-    key = db.session.scalar(select(AccessKey).options(joinedload(AccessKey.service))
-                            .where(AccessKey.public_id == public_id))
+    key = _lookup(public_id)
     if key is None or key.is_revoked or not hmac.compare_digest(key.secret_hash, _hash_secret(secret)):
         return None
     return key
@@ -54,3 +65,56 @@ def authenticate_token(token):
 def revoke_key(key):
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+
+
+def _lookup(public_id):
+    """The key (its service loaded) from this process's cache, else from the database."""
+    now = time.monotonic()
+    entry = _cache.get(public_id)
+    if entry is not None and entry[0] > now:
+        return db.session.merge(entry[1], load=False)  # enters the session as loaded: no SQL
+    # The service comes in the same query: every caller goes on to use it.
+    key = db.session.scalar(select(AccessKey).options(joinedload(AccessKey.service))
+                            .where(AccessKey.public_id == public_id).execution_options(populate_existing=True))
+    if key is not None and cache_seconds > 0:
+        with _lock:
+            _cache[public_id] = (now + cache_seconds, _snapshot(key))
+    return key
+
+
+def _copy(instance):
+    """A detached copy of the instance's column values, as if just loaded."""
+    model = type(instance)
+    copy = model(**{column.key: getattr(instance, column.key) for column in model.__table__.columns})
+    make_transient_to_detached(copy)
+    return copy
+
+
+def _snapshot(key):
+    snapshot = _copy(key)
+    set_committed_value(snapshot, "service", _copy(key.service))
+    return snapshot
+
+
+def note_use(public_id, moment):
+    """The cached key was just used at `moment` (so its last-use is not written again at once)."""
+    entry = _cache.get(public_id)
+    if entry is not None:
+        set_committed_value(entry[1], "last_used_at", moment)
+
+
+def configure(seconds):
+    """How long this process keeps a key (set once by the app factory); forgets the cache."""
+    global cache_seconds
+    cache_seconds = float(seconds)
+    forget()
+
+
+def forget(*_args):
+    with _lock:
+        _cache.clear()
+
+
+for _model in (AccessKey, Service):
+    for _name in ("after_update", "after_delete"):
+        event.listen(_model, _name, forget)

@@ -4,10 +4,13 @@ from functools import wraps
 
 from flask import g, request
 from flask_limiter.util import get_remote_address
+from sqlalchemy import update
 
 from ..clock import utcnow
-from ..db import db
 from ..accounts import authenticate_token
+from ..accounts.keys import note_use
+from ..db import commit_or_rollback, db
+from ..models import AccessKey
 from ..verification.errors import VerificationError
 
 # last_used_at is shown to the minute; writing it on every request would only add load.
@@ -35,8 +38,10 @@ def key_required(view):
 def _touch(key):
     now = utcnow()
     if key.last_used_at is None or now - key.last_used_at >= TOUCH_EVERY:
-        key.last_used_at = now
-        db.session.commit()
+        key_id, public_id = key.id, key.public_id
+        commit_or_rollback(lambda: db.session.execute(
+            update(AccessKey).where(AccessKey.id == key_id).values(last_used_at=now)))
+        note_use(public_id, now)
 
 
 def limit_key():

@@ -19,13 +19,14 @@ from sqlalchemy.exc import IntegrityError
 
 from ..clock import utcnow
 from ..db import db
+from ..dispatch.retention import IDEMPOTENCY_KEEP
 from ..http import bodies
 from ..models import IdempotencyRecord
 from ..verification.errors import VerificationError
 from .params import raw_body
 from .responses import error_response
 
-KEEP = timedelta(hours=24)
+KEEP = IDEMPOTENCY_KEEP  # the worker purges older records
 ABANDONED = timedelta(seconds=60)  # a record with no answer this old belongs to a dead request
 WAIT_SECONDS = 10
 POLL_SECONDS = 0.05

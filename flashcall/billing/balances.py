@@ -85,7 +85,7 @@ def _write_settlements(session):
         for account_id, amount, call_id, now in entries:
             running -= amount
             rows.append({"account_id": account_id, "service_id": service_id, "kind": "charge", "amount": -amount,
-                         "balance_after": running, "call_id": call_id, "note": "call", "created_at": now})
+                         "balance_after": running, "call_id": call_id, "note": f"call {call_id}", "created_at": now})
     for account_id in sorted(moves):
         balance_, reserved = moves[account_id]
         session.execute(update(Account).where(Account.id == account_id)

@@ -20,7 +20,7 @@ def new_call_id():
 class Call(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_call_id)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
-    key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"))
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"), index=True)
     phone: Mapped[str] = mapped_column(String(20))
     caller_number: Mapped[str] = mapped_column(String(20))
     code_length: Mapped[int]
@@ -36,8 +36,8 @@ class Call(db.Model):
     cost: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial charged (once, when delivered)
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial held on the account until it ends
     failure_reason: Mapped[str | None] = mapped_column(String(40))
-    retry_of: Mapped[str | None] = mapped_column(ForeignKey("call.id"))
-    gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))
+    retry_of: Mapped[str | None] = mapped_column(ForeignKey("call.id"), index=True)
+    gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"), index=True)
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_expires_at: Mapped[datetime | None]
 

@@ -60,6 +60,6 @@ class SimInboxEntry(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     phone: Mapped[str] = mapped_column(String(20), index=True)
     caller_number: Mapped[str] = mapped_column(String(20))
-    call_id: Mapped[str | None] = mapped_column(ForeignKey("call.id"))
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("call.id"), index=True)
     outcome: Mapped[str] = mapped_column(String(16), default="delivered")
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # retention purges by age

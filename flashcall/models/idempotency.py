@@ -15,6 +15,6 @@ class IdempotencyRecord(db.Model):
     request_hash: Mapped[str] = mapped_column(String(64))
     response_status: Mapped[int | None]
     response_body: Mapped[str | None] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # retention purges by age
 
     __table_args__ = (UniqueConstraint("service_id", "key"),)

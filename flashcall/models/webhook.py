@@ -11,7 +11,7 @@ from ..db import db
 class WebhookDelivery(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"), index=True)
-    call_id: Mapped[str | None] = mapped_column(ForeignKey("call.id"))
+    call_id: Mapped[str | None] = mapped_column(ForeignKey("call.id"), index=True)
     event: Mapped[str] = mapped_column(String(24))
     payload: Mapped[str] = mapped_column(Text)  # the exact JSON body sent
     status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | delivered | failed
@@ -19,7 +19,7 @@ class WebhookDelivery(db.Model):
     next_attempt_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_error: Mapped[str | None] = mapped_column(String(300))
     last_status_code: Mapped[int | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)  # retention purges by age
     delivered_at: Mapped[datetime | None]
     lease_expires_at: Mapped[datetime | None]
 

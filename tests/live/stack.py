@@ -118,6 +118,21 @@ class Stack:
         self.last_service_id = int(service_id)
         return self.flask("key", "create", "--service", service_id, "--label", "live").splitlines()[-1]
 
+    def query(self, sql, params=()):
+        """Rows of `sql` (with %s placeholders) on the stack's database, in a connection of its own."""
+        if self.pg:
+            import psycopg
+            with psycopg.connect(self.pg.url, autocommit=True) as conn:
+                cursor = conn.execute(sql, params)
+                return cursor.fetchall() if cursor.description else []
+        import sqlite3
+        conn = sqlite3.connect(self.db_url.removeprefix("sqlite:///"), timeout=30, isolation_level=None)
+        try:
+            cursor = conn.execute(sql.replace("%s", "?"), params)
+            return cursor.fetchall()
+        finally:
+            conn.close()
+
     @staticmethod
     def kill(process, sig=signal.SIGKILL):
         if process and process.poll() is None:

@@ -42,3 +42,19 @@ def test_a_refused_call_sends_no_wake_up(app, make, wake):
     with pytest.raises(VerificationError):
         start_call(service, "09121234567")  # interval_limit: rolled back, so no notification
     assert not _woken(wake, 1.0)
+
+
+def test_gathering_waits_only_while_a_burst_is_arriving(app):
+    """One call after a quiet spell is claimed at once; several queued together wait `gather` for more."""
+    stop, gathered = threading.Event(), []
+    with app.app_context():
+        wakeup = Wakeup(db.engine, stop, gather=0.03)
+    wakeup.listening = True  # as if LISTEN were up (on SQLite nothing listens)
+    stop.wait = gathered.append
+    wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == []
+    for _ in range(3):
+        wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == [0.03]
