@@ -35,6 +35,15 @@ def commit_or_rollback(work, keep_loaded=False):
         raise
 
 
+READ_ONLY = "flashcall_read_only"
+
+
+def reading():
+    """A connection of its own for a long read that writes nothing (a report export): on SQLite its
+    transaction takes no write lock, so callers keep writing while it reads its snapshot (WAL)."""
+    return db.engine.connect().execution_options(**{READ_ONLY: True})
+
+
 def configure_sqlite(engine):
     """SQLite shared by several processes: WAL, busy timeout, serialised writers.
 
@@ -56,4 +65,4 @@ def configure_sqlite(engine):
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) else "BEGIN IMMEDIATE")

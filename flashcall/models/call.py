@@ -48,7 +48,12 @@ class Call(db.Model):
     __table_args__ = (
         Index("ix_call_service_phone_created", "service_id", "phone", "created_at"),
         Index("ix_call_status_lease", "status", "lease_expires_at"),
-        Index("ix_call_service_created", "service_id", "created_at"),
+        # Reports walk calls newest first under every filter combination (flashcall/reports/):
+        # a key belongs to one service, so key filters need no service column.
+        Index("ix_call_service_newest", "service_id", "created_at", "id"),
+        Index("ix_call_service_status_newest", "service_id", "status", "created_at", "id"),
+        Index("ix_call_key_newest", "key_id", "created_at", "id"),
+        Index("ix_call_key_status_newest", "key_id", "status", "created_at", "id"),
     )
 
     @property

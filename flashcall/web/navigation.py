@@ -7,6 +7,7 @@ MENU = [
     ("dashboard.index", _l("Overview"), "view"),
     ("services.index", _l("Services"), "view"),
     ("testpage.index", _l("Test service"), "develop"),
+    ("reports.index", _l("Reports"), "view"),
     ("guide.index", _l("API guide"), "view"),
     ("users.index", _l("Users"), "manage"),
     ("operator.index", _l("Operator"), "operator"),
