@@ -15,16 +15,17 @@ from flashcall.models import Call, CallEvent
 
 PASSWORD = "bench-password-42"
 PRICE = 1_500  # Rial per delivered call
-# (status, failure reason, share, rang, delivered): what a month of traffic looks like. Every call is
-# final, as the dispatcher's upkeep leaves calls older than their code lifetime.
+# (status, failure reason, share, rang, answered): what a month of traffic looks like. Every call is
+# final, as the dispatcher's upkeep leaves calls older than their code lifetime: a call the phone
+# answered has expired since (its timeline keeps the answer).
 OUTCOMES = [
-    ("verified", None, 0.58, True, True),
-    ("expired", None, 0.15, True, True),
+    ("verified", None, 0.58, True, False),
+    ("expired", None, 0.15, True, False),
     ("failed", "busy", 0.06, False, False),
     ("failed", "unreachable", 0.06, False, False),
     ("failed", "rejected", 0.03, True, False),
-    ("failed", "attempts", 0.03, True, True),
-    ("answered", None, 0.05, True, False),
+    ("failed", "attempts", 0.03, True, False),
+    ("expired", None, 0.05, True, True),
     ("canceled", None, 0.04, False, False),
 ]
 CALL_COLUMNS = ("id", "service_id", "key_id", "phone", "caller_number", "code_length", "status", "attempts",
@@ -35,8 +36,9 @@ TIMELINE = [
     ("queued", "created_at", "1 = 1"),
     ("dialing", "dialed_at", "c.dialed_at IS NOT NULL"),
     ("ringing", "ringing_at", "c.ringing_at IS NOT NULL"),
-    ("delivered", "ended_at", "c.status IN ('verified', 'expired') OR c.failure_reason = 'attempts'"),
-    ("answered", "ended_at", "c.status = 'answered'"),
+    ("delivered", "ended_at", "c.ended_at > c.ringing_at AND (c.status IN ('verified', 'expired') "
+                              "OR c.failure_reason = 'attempts')"),
+    ("answered", "ended_at", "c.ended_at = c.ringing_at"),  # picked up at once
     ("verify_failed", "ended_at", "c.failure_reason = 'attempts'"),
     ("verify_failed", "ended_at", "c.failure_reason = 'attempts'"),
     ("verify_failed", "ended_at", "c.failure_reason = 'attempts'"),
@@ -82,10 +84,10 @@ def rows(services, calls, days, seed=13, now=None):
         created = start + timedelta(seconds=offset)
         service_id, keys = services[int(draw() * len(services))]
         pick = draw() * total
-        status, reason, _share, rang, delivered = next(o for limit, o in cumulative if pick < limit)
+        status, reason, _share, rang, answered = next(o for limit, o in cumulative if pick < limit)
         dialed = created + timedelta(milliseconds=20 + int(draw() * 380))
         ringing = dialed + timedelta(milliseconds=500 + int(draw() * 2500)) if rang else None
-        ended = (ringing or dialed) + timedelta(seconds=2 + int(draw() * 6))
+        ended = ringing if answered else (ringing or dialed) + timedelta(seconds=2 + int(draw() * 6))
         verified = ended + timedelta(seconds=5 + int(draw() * 50)) if status == "verified" else None
         h = f"{rng.getrandbits(128):032x}"
         yield (f"{h[:8]}-{h[8:12]}-4{h[13:16]}-a{h[17:20]}-{h[20:]}", service_id,
@@ -94,7 +96,7 @@ def rows(services, calls, days, seed=13, now=None):
                3 if reason == "attempts" else int(status == "verified"), "api", _text(created),
                None if status == "canceled" else _text(dialed), ringing and _text(ringing), _text(ended),
                verified and _text(verified), _text(created + timedelta(minutes=2)),
-               PRICE if delivered or status == "answered" else 0, reason)
+               PRICE if rang and reason != "rejected" else 0, reason)
 
 
 def _batches(generated):

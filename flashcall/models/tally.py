@@ -1,4 +1,4 @@
-"""Report tallies: each settled day's calls counted per service, key, status and failure reason,
+"""Report tallies: each settled day's calls counted per service, key, status, failure reason and answer,
 so summaries over months read a few hundred rows instead of every call (flashcall/reports/tallies.py)."""
 from datetime import date
 
@@ -21,6 +21,7 @@ class CallTally(db.Model):
     day: Mapped[date]  # in Asia/Tehran, of the calls' creation
     status: Mapped[str] = mapped_column(String(16))
     failure_reason: Mapped[str | None] = mapped_column(String(40))
+    answered: Mapped[bool]  # picked up (the status alone forgets it once the code expires)
     calls: Mapped[int]
     cost: Mapped[int] = mapped_column(BigInteger)  # Rial
 

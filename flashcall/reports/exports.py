@@ -24,7 +24,7 @@ CHUNK = 64 * 1024
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8
 EXCEL_ROWS = 1_048_576  # rows per sheet, the header included
 HEADER = (
-    _l("Time (Tehran)"), _l("Time (UTC, ISO 8601)"), _l("Service"), _l("Access key"), _l("Phone number"),
+    _l("Jalali time (Tehran)"), _l("Time (UTC, ISO 8601)"), _l("Service"), _l("Access key"), _l("Phone number"),
     _l("Caller number"), _l("Status"), _l("Failure reason"), _l("Attempts"), _l("Seconds to deliver"),
     _l("Verified at (UTC, ISO 8601)"), _l("Cost (Rial)"), _l("Call id"),
 )
@@ -89,12 +89,13 @@ class Cells:
         return (self._tehran(created), created, *middle, seconds, _moment(row[10]), row[11], row[1])
 
 
-def batches(criteria, size=BATCH):
+def batches(criteria, size=None):
     """The criteria's calls as raw rows (SELECTED), newest first, `size` at a time. Closing the
     generator early (a client that went away) closes the cursor and so stops the query."""
     statement = newest_first(criteria, SELECTED)
     if statement is None:
         return
+    size = size or BATCH
     with reading() as connection:
         result = connection.execution_options(stream_results=True, max_row_buffer=size).execute(statement)
         try:
@@ -103,7 +104,7 @@ def batches(criteria, size=BATCH):
             result.close()
 
 
-def csv_chunks(criteria, cells, header, size=BATCH):
+def csv_chunks(criteria, cells, header, size=None):
     """The CSV file in chunks of about 64 KB: BOM and header first, before any row is read."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
@@ -116,7 +117,7 @@ def csv_chunks(criteria, cells, header, size=BATCH):
         for batch in batches(criteria, size):
             writer.writerows(map(cells.csv, batch))
             written += len(batch)
-            if buffer.tell() >= CHUNK:
+            if buffer.tell() >= CHUNK:  # a chunk at a time: the client sees rows as they are read
                 yield buffer.getvalue().encode()
                 buffer.seek(0)
                 buffer.truncate()
@@ -128,12 +129,13 @@ def csv_chunks(criteria, cells, header, size=BATCH):
             log.info("CSV export stopped by the client after %d rows", written)
 
 
-def write_xlsx(criteria, cells, header, path, sheet_name, right_to_left=True, sheet_rows=EXCEL_ROWS):
+def write_xlsx(criteria, cells, header, path, sheet_name, right_to_left=True, sheet_rows=None):
     """Write the XLSX file at `path` (a pathlib.Path) with xlsxwriter in constant memory; returns the row count.
     Past `sheet_rows` (Excel's limit) the rows go on in a new sheet."""
     workbook = xlsxwriter.Workbook(path, {
         "constant_memory": True, "tmpdir": str(path.parent),
         "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False})
+    sheet_rows = sheet_rows or EXCEL_ROWS
     bold = workbook.add_format({"bold": True})
     time = workbook.add_format({"num_format": "yyyy-mm-dd hh:mm:ss"})
     header = [str(name) for name in header]

@@ -39,10 +39,11 @@ def overview(scope, now):
     result = Overview()
     by_day = {first + timedelta(days=n): Figures() for n in range(DAYS)}
     by_service = {}
-    for day, service_id, _key_id, status, reason, calls, cost in groups(criteria, now, by_day=True):
-        by_day[day].add(status, reason, int(calls), int(cost))
-        by_service.setdefault(service_id, Figures()).add(status, reason, int(calls), int(cost))
-        result.total.add(status, reason, int(calls), int(cost))
+    for day, service_id, _key_id, status, reason, answered, calls, cost in groups(criteria, now, by_day=True):
+        figures = (status, reason, bool(answered), int(calls), int(cost))
+        by_day[day].add(*figures)
+        by_service.setdefault(service_id, Figures()).add(*figures)
+        result.total.add(*figures)
     result.days = sorted(by_day.items())
     result.services = sorted(by_service.items(), key=lambda item: -item[1].calls)[:TOP]
     result.failing = failing(scope, now)

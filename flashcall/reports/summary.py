@@ -28,15 +28,15 @@ class Figures:
     cost: int = 0
     reasons: Counter = field(default_factory=Counter)
 
-    def add(self, status, reason, calls, cost):
+    def add(self, status, reason, answered, calls, cost):
         self.calls += calls
         self.cost += cost
         if delivered(status, reason):
             self.delivered += calls
+        if answered or status == "answered":
+            self.answered += calls
         if status == "verified":
             self.verified += calls
-        elif status == "answered":
-            self.answered += calls
         elif status == "failed":
             self.failed += calls
             self.reasons[reason] += calls
@@ -58,21 +58,21 @@ class Summary:
     services: dict = field(default_factory=dict)  # service id → Figures
     keys: dict = field(default_factory=dict)  # key id (None: calls from the dashboard) → Figures
 
-    def add(self, service_id, key_id, status, reason, calls, cost):
-        self.total.add(status, reason, calls, cost)
-        self.services.setdefault(service_id, Figures()).add(status, reason, calls, cost)
-        self.keys.setdefault(key_id, Figures()).add(status, reason, calls, cost)
+    def add(self, service_id, key_id, status, reason, answered, calls, cost):
+        self.total.add(status, reason, answered, calls, cost)
+        self.services.setdefault(service_id, Figures()).add(status, reason, answered, calls, cost)
+        self.keys.setdefault(key_id, Figures()).add(status, reason, answered, calls, cost)
 
 
 def summarize(criteria, now):
     summary = Summary()
-    for service_id, key_id, status, reason, calls, cost in groups(criteria, now):
-        summary.add(service_id, key_id, status, reason, int(calls), int(cost))
+    for service_id, key_id, status, reason, answered, calls, cost in groups(criteria, now):
+        summary.add(service_id, key_id, status, reason, bool(answered), int(calls), int(cost))
     return summary
 
 
 def groups(criteria, now, by_day=False):
-    """(service, key, status, reason, calls, cost) rows, led by the Tehran day with by_day, that
+    """(service, key, status, reason, answered, calls, cost) rows, led by the Tehran day with by_day, that
     add up to the criteria's calls."""
     if criteria.phone is not None or (criteria.start and not criteria.first_day) or not criteria.service_ids:
         if by_day:

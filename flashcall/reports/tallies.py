@@ -1,5 +1,5 @@
 """Day tallies: once every call of an account's Tehran day is final (and the day ended an hour
-ago), its calls are counted per service, key, status and failure reason and kept, so a summary of
+ago), its calls are counted per service, key, status, failure reason and answer, and kept, so a summary of
 months reads a few hundred rows. Days not yet settled (today, yesterday) are counted live.
 
 A tallied day never changes: final calls have no transitions. Whoever deletes calls (a purge)
@@ -7,21 +7,24 @@ must delete the tallies and TalliedDay rows of those days too, or keep them know
 """
 from datetime import timedelta
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import exists, func, insert, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import tehran_date, tehran_midnight
 from ..db import db
-from ..models import Call, CallTally, Service, TalliedDay
+from ..models import Call, CallEvent, CallTally, Service, TalliedDay
 from ..models.call import FINAL
 from .queries import where_any
 
 SETTLE_AFTER = timedelta(hours=1)
-GROUP = (Call.service_id, Call.key_id, Call.status, Call.failure_reason)
+# Whether the phone picked up is in the timeline only: an answered call's status becomes expired
+# (or verified) later.
+ANSWERED = exists().where(CallEvent.call_id == Call.id, CallEvent.kind == "answered").label("answered")
+GROUP = (Call.service_id, Call.key_id, Call.status, Call.failure_reason, ANSWERED)
 
 
 def live(conditions):
-    """(service, key, status, reason, calls, cost) of the calls matching `conditions`, counted now."""
+    """(service, key, status, reason, answered, calls, cost) of the calls matching `conditions`, counted now."""
     return db.session.execute(
         select(*GROUP, func.count(), func.coalesce(func.sum(Call.cost), 0)).where(*conditions).group_by(*GROUP)).all()
 
@@ -61,8 +64,8 @@ def _tally(account_id, services, day):
         if rows:
             db.session.execute(insert(CallTally), [
                 {"service_id": service_id, "key_id": key_id, "day": day, "status": status,
-                 "failure_reason": reason, "calls": calls, "cost": cost}
-                for service_id, key_id, status, reason, calls, cost in rows])
+                 "failure_reason": reason, "answered": bool(answered), "calls": calls, "cost": cost}
+                for service_id, key_id, status, reason, answered, calls, cost in rows])
         db.session.commit()
     except IntegrityError:  # another request tallied the same day a moment ago
         db.session.rollback()
@@ -71,7 +74,7 @@ def _tally(account_id, services, day):
 
 def tallied(criteria, first, last, by_day=False):
     """Summed tallies of [first, last] for the criteria's services, key and status (never a phone)."""
-    group = (CallTally.service_id, CallTally.key_id, CallTally.status, CallTally.failure_reason)
+    group = (CallTally.service_id, CallTally.key_id, CallTally.status, CallTally.failure_reason, CallTally.answered)
     if by_day:
         group = (CallTally.day, *group)
     conditions = [CallTally.day >= first, CallTally.day <= last]

@@ -91,8 +91,8 @@ def _download_parts():
         return None, None, (page, 400)
     cells = exports.Cells(scope, {k: str(v) for k, v in states.STATUS.items()},
                           {k: str(v) for k, v in states.REASON.items()}, _("From the dashboard"))
-    # The session's transaction ends here: on SQLite it would hold the write lock while the file streams.
-    db.session.close()
+    # The session's read transaction ends here: on SQLite it would hold the write lock while the file streams.
+    db.session.rollback()
     return criteria, cells, None
 
 

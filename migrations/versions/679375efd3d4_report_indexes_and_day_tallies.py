@@ -1,8 +1,8 @@
 """report indexes and day tallies
 
-Revision ID: 284a5f00288b
+Revision ID: 679375efd3d4
 Revises: a5f0d02bcc65
-Create Date: 2026-11-30 16:10:46.425448
+Create Date: 2026-11-30 16:18:37.480389
 
 """
 from alembic import op
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '284a5f00288b'
+revision = '679375efd3d4'
 down_revision = 'a5f0d02bcc65'
 branch_labels = None
 depends_on = None
@@ -31,6 +31,7 @@ def upgrade():
     sa.Column('day', sa.Date(), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
     sa.Column('failure_reason', sa.String(length=40), nullable=True),
+    sa.Column('answered', sa.Boolean(), nullable=False),
     sa.Column('calls', sa.Integer(), nullable=False),
     sa.Column('cost', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['key_id'], ['access_key.id'], ),
