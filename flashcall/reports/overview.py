@@ -50,14 +50,18 @@ def overview(scope, now):
     return result
 
 
+def recent_failures(service_ids, now):
+    """SELECT of (service, reason, count) of the failed calls created in the last hour."""
+    return (select(Call.service_id, Call.failure_reason, func.count())
+            .where(Call.service_id.in_(service_ids), Call.status == "failed", Call.created_at >= now - RECENT)
+            .group_by(Call.service_id, Call.failure_reason))
+
+
 def failing(scope, now):
     """Services with failed calls created in the last hour, most failures first."""
     if not scope.services:
         return []
-    rows = db.session.execute(
-        select(Call.service_id, Call.failure_reason, func.count())
-        .where(Call.service_id.in_(tuple(scope.services)), Call.status == "failed", Call.created_at >= now - RECENT)
-        .group_by(Call.service_id, Call.failure_reason)).all()
+    rows = db.session.execute(recent_failures(tuple(scope.services), now)).all()
     services = {}
     for service_id, reason, count in rows:
         total, reasons = services.get(service_id, (0, {}))

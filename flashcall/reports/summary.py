@@ -74,10 +74,12 @@ def summarize(criteria, now):
 def groups(criteria, now, by_day=False):
     """(service, key, status, reason, answered, calls, cost) rows, led by the Tehran day with by_day, that
     add up to the criteria's calls."""
-    if criteria.phone is not None or (criteria.start and not criteria.first_day) or not criteria.service_ids:
+    if not criteria.service_ids:
+        return []
+    if criteria.phone is not None or (criteria.start and not criteria.first_day):
         if by_day:
             raise ValueError("per-day counts need whole days and no phone filter")
-        return tallies.live(where_any(criteria)) if criteria.service_ids else []
+        return tallies.live(where_any(criteria))
     last = criteria.last_day or tehran_date(now)
     first = criteria.first_day or tallies.earliest_day(criteria)
     if first is None or first > last:
