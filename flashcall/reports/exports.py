@@ -2,8 +2,6 @@
 in batches on a connection of their own (a server-side cursor on PostgreSQL; no write lock on
 SQLite), so memory stays flat whatever the count; what repeats (a day's Jalali date, a status's
 words, a service's name) is worked out once."""
-import csv
-import io
 import logging
 from datetime import datetime, timezone
 
@@ -43,50 +41,66 @@ def _plain(text):
     return "'" + text if text.startswith(FORMULA_START) else text
 
 
+def _csv_field(text):
+    """Text as a CSV field: quoted when it holds a separator, a quote or a line break."""
+    return '"' + text.replace('"', '""') + '"' if any(c in text for c in ',"\r\n') else text
+
+
 def _moment(value):
     return value if value is None or isinstance(value, datetime) else datetime.fromisoformat(value)
 
 
-class Cells:
-    """Export cells of raw call rows, in the words of the page's language.
+def _utc_text(value):
+    """ISO 8601 UTC in milliseconds, as clock.iso writes it; SQLite's text is cut rather than parsed."""
+    if value is None or isinstance(value, datetime):
+        return iso(value) or ""
+    return f"{value[:10]}T{value[11:23]}Z"
 
-    `words` holds what the face has already translated: status and reason names (dicts), and the
-    label of calls placed without a key ('no_key')."""
+
+class Cells:
+    """Export cells of raw call rows (SELECTED), in the words of the page's language: `statuses`
+    and `reasons` map codes to words, `no_key` names calls placed from the dashboard. Rows come
+    newest first, so the local minute and Jalali day of one row are usually those of the last."""
 
     def __init__(self, scope, statuses, reasons, no_key):
         self.services = {sid: _plain(name) for sid, name in scope.services.items()}
         self.keys = {kid: _plain(label) for kid, (_sid, label) in scope.keys.items()}
         self.keys[None] = no_key
         self.statuses, self.reasons = dict(statuses), dict(reasons)
-        self._offsets, self._days = {}, {}
+        self.reasons[None] = ""
+        self.csv_words = [{k: _csv_field(v) for k, v in words.items()}
+                          for words in (self.services, self.keys, self.statuses, self.reasons)]
+        self._minute, self._minute_text, self._day, self._day_text = None, "", None, ""
 
-    def _tehran(self, utc):
-        half_hour = (utc.year, utc.month, utc.day, utc.hour, utc.minute >= 30)
-        offset = self._offsets.get(half_hour)
-        if offset is None:  # Tehran's offset changes only on the half hour
-            offset = self._offsets[half_hour] = utc.replace(tzinfo=timezone.utc).astimezone(TEHRAN).utcoffset()
-        local = utc + offset
-        day = self._days.get(local.date())
-        if day is None:
-            day = self._days[local.date()] = JalaliDate(local.date()).strftime("%Y/%m/%d")
-        return f"{day} {local.hour:02d}:{local.minute:02d}:{local.second:02d}"
+    def _tehran(self, value):
+        """Jalali date and time in Asia/Tehran of a naive-UTC time (datetime, or SQLite's text)."""
+        text = isinstance(value, str)
+        minute = value[:16] if text else value.replace(second=0, microsecond=0)
+        if minute != self._minute:
+            utc = datetime.fromisoformat(minute) if text else minute
+            local = utc.replace(tzinfo=timezone.utc).astimezone(TEHRAN)
+            if local.date() != self._day:
+                self._day, self._day_text = local.date(), JalaliDate(local.date()).strftime("%Y/%m/%d")
+            self._minute, self._minute_text = minute, f"{self._day_text} {local.hour:02d}:{local.minute:02d}:"
+        return self._minute_text + (value[17:19] if text else f"{value.second:02d}")
 
-    def _common(self, row):
-        created = _moment(row[0])
-        ringing = _moment(row[9])
-        seconds = round((ringing - created).total_seconds(), 1) if ringing else None
-        return created, (self.services.get(row[2], ""), self.keys.get(row[3], ""), row[4], row[5],
-                         self.statuses.get(row[6], row[6]), self.reasons.get(row[7], row[7] or ""), row[8]), seconds
+    def _seconds(self, row):
+        return (_moment(row[9]) - _moment(row[0])).total_seconds() if row[9] is not None else None
 
     def csv(self, row):
-        created, middle, seconds = self._common(row)
-        verified = _moment(row[10])
-        return (self._tehran(created), iso(created), *middle, "" if seconds is None else seconds,
-                iso(verified) or "", row[11], row[1])
+        """One CSV line."""
+        services, keys, statuses, reasons = self.csv_words
+        seconds = self._seconds(row)
+        return (f"{self._tehran(row[0])},{_utc_text(row[0])},{services.get(row[2], '')},{keys.get(row[3], '')},"
+                f"{row[4]},{row[5]},{statuses.get(row[6], row[6])},{reasons.get(row[7], row[7])},{row[8]},"
+                f"{'' if seconds is None else f'{seconds:.1f}'},{_utc_text(row[10])},{row[11]},{row[1]}\r\n")
 
     def xlsx(self, row):
-        created, middle, seconds = self._common(row)
-        return (self._tehran(created), created, *middle, seconds, _moment(row[10]), row[11], row[1])
+        """One sheet row: numbers as numbers, times as datetimes (UTC)."""
+        seconds = self._seconds(row)
+        return (self._tehran(row[0]), _moment(row[0]), self.services.get(row[2], ""), self.keys.get(row[3], ""),
+                row[4], row[5], self.statuses.get(row[6], row[6]), self.reasons.get(row[7], row[7]), row[8],
+                None if seconds is None else round(seconds, 1), _moment(row[10]), row[11], row[1])
 
 
 def batches(criteria, size=None):
@@ -106,23 +120,18 @@ def batches(criteria, size=None):
 
 def csv_chunks(criteria, cells, header, size=None):
     """The CSV file in chunks of about 64 KB: BOM and header first, before any row is read."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([str(name) for name in header])
-    yield (BOM + buffer.getvalue()).encode()
-    buffer.seek(0)
-    buffer.truncate()
-    written, done = 0, False
+    yield (BOM + ",".join(_csv_field(str(name)) for name in header) + "\r\n").encode()
+    lines, length, written, done = [], 0, 0, False
     try:
         for batch in batches(criteria, size):
-            writer.writerows(map(cells.csv, batch))
+            lines.extend(map(cells.csv, batch))
             written += len(batch)
-            if buffer.tell() >= CHUNK:  # a chunk at a time: the client sees rows as they are read
-                yield buffer.getvalue().encode()
-                buffer.seek(0)
-                buffer.truncate()
-        if buffer.tell():
-            yield buffer.getvalue().encode()
+            length += len(batch) * 160  # about a row's bytes: a chunk at a time, as rows are read
+            if length >= CHUNK:
+                yield "".join(lines).encode()
+                lines, length = [], 0
+        if lines:
+            yield "".join(lines).encode()
         done = True
     finally:
         if not done:

@@ -7,7 +7,7 @@ must delete the tallies and TalliedDay rows of those days too, or keep them know
 """
 from datetime import timedelta
 
-from sqlalchemy import exists, func, insert, literal_column, select
+from sqlalchemy import exists, func, insert, literal_column, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import tehran_date, tehran_midnight
@@ -79,19 +79,25 @@ def _tally(account_id, services, day):
 
 
 def tallied(criteria, first, last, by_day=False):
-    """Summed tallies of [first, last] for the criteria's services, key and status (never a phone)."""
-    group = (CallTally.service_id, CallTally.key_id, CallTally.status, CallTally.failure_reason, CallTally.answered)
-    if by_day:
-        group = (CallTally.day, *group)
-    conditions = [CallTally.day >= first, CallTally.day <= last]
+    """Summed tallies of [first, last] for the criteria's services, key and status (never a phone):
+    (service, key, status, reason, answered, calls, cost) rows, or with by_day (day, service, None,
+    status, …): per day and service, the keys summed (what the overview draws)."""
+    table = CallTally.__table__.c
+    key = null().label("key_id") if by_day else table.key_id
+    group = (table.service_id, table.status, table.failure_reason, table.answered)
+    conditions = [table.day >= first, table.day <= last]
     if criteria.key_id is not None:
-        conditions.append(CallTally.key_id == criteria.key_id)
+        conditions.append(table.key_id == criteria.key_id)
     else:
-        conditions.append(CallTally.service_id.in_(criteria.service_ids))
+        conditions.append(table.service_id.in_(criteria.service_ids))
     if criteria.status:
-        conditions.append(CallTally.status == criteria.status)
-    return db.session.execute(select(*group, func.sum(CallTally.calls), func.sum(CallTally.cost))
-                              .where(*conditions).group_by(*group)).all()
+        conditions.append(table.status == criteria.status)
+    columns = (table.service_id, key, table.status, table.failure_reason, table.answered,
+               func.sum(table.calls), func.sum(table.cost))
+    if by_day:
+        return db.session.execute(select(table.day, *columns).where(*conditions)
+                                  .group_by(table.day, *group)).all()
+    return db.session.execute(select(*columns).where(*conditions).group_by(table.key_id, *group)).all()
 
 
 def earliest_day(criteria):
