@@ -54,6 +54,7 @@ test: install-dev translations
 
 bench: install-dev translations
 	$(PY) bench/api.py
+	$(PY) bench/reports.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -18,7 +18,7 @@ from .queries import newest_first
 log = logging.getLogger("flashcall.reports")
 
 BATCH = 2000
-CHUNK = 64 * 1024
+CHUNK = 64 * 1024  # bytes a file download is sent in
 BOM = "\ufeff"  # so Excel reads the CSV as UTF-8
 EXCEL_ROWS = 1_048_576  # rows per sheet, the header included
 HEADER = (
@@ -119,19 +119,13 @@ def batches(criteria, size=None):
 
 
 def csv_chunks(criteria, cells, header, size=None):
-    """The CSV file in chunks of about 64 KB: BOM and header first, before any row is read."""
+    """The CSV file: BOM and header first, before any row is read, then a chunk per batch read."""
     yield (BOM + ",".join(_csv_field(str(name)) for name in header) + "\r\n").encode()
-    lines, length, written, done = [], 0, 0, False
+    written, done = 0, False
     try:
         for batch in batches(criteria, size):
-            lines.extend(map(cells.csv, batch))
             written += len(batch)
-            length += len(batch) * 160  # about a row's bytes: a chunk at a time, as rows are read
-            if length >= CHUNK:
-                yield "".join(lines).encode()
-                lines, length = [], 0
-        if lines:
-            yield "".join(lines).encode()
+            yield "".join(map(cells.csv, batch)).encode()
         done = True
     finally:
         if not done:

@@ -15,7 +15,6 @@ from ..translation import lazy as _l
 from ..verification.states import STATES
 from .errors import ReportError
 
-QUICK_RANGES = ("today", "7d", "30d", "month")
 # A phone prefix with at least this many digits matches few numbers: its index finds them faster
 # than walking the calls newest first (see queries.phone_condition).
 NARROW_PHONE_DIGITS = 8

@@ -18,10 +18,6 @@ class Page:
     older: str | None = None  # cursor of the next older page
     newer: str | None = None  # cursor of the next newer page
 
-    @property
-    def first(self):
-        return self.newer is None
-
 
 def page(criteria, secret, token=None, size=PAGE_SIZE):
     """The page of calls a cursor points at (the newest page without one); ReportError for a bad cursor."""

@@ -79,7 +79,6 @@ def many(shop, calls, login, monkeypatch):
     for n in range(50):
         calls.add(shop.store, shop.store_key, "verified", NOW - timedelta(minutes=n))
     monkeypatch.setattr(exports, "BATCH", 10)
-    monkeypatch.setattr(exports, "CHUNK", 1)
     login(shop.owner)
 
 
