@@ -70,6 +70,7 @@ test: install-dev translations
 bench: install-dev translations
 	$(PY) bench/api.py
 	$(PY) bench/sip.py
+	$(PY) bench/reports.py
 
 # Mutation testing with mutmut (setup.cfg [mutmut]; slow, not in CI; README "Mutation testing"): mutants of
 # the engine, money, telephony, dispatch, webhooks and /telphin/ against the fast tests, on SQLite.

@@ -9,12 +9,20 @@ def utcnow():
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
+def tehran_date(moment):
+    """The calendar day in Asia/Tehran that `moment` (naive UTC) falls in."""
+    return moment.replace(tzinfo=timezone.utc).astimezone(TEHRAN).date()
+
+
+def tehran_midnight(day):
+    """Midnight in Asia/Tehran at the start of `day`, as naive UTC."""
+    start = datetime.combine(day, time(), tzinfo=TEHRAN)
+    return start.astimezone(timezone.utc).replace(tzinfo=None)
+
+
 def tehran_day_start(now=None):
     """Midnight in Asia/Tehran of the day `now` (naive UTC) falls in, as naive UTC."""
-    now = now or utcnow()
-    local_day = now.replace(tzinfo=timezone.utc).astimezone(TEHRAN).date()
-    start = datetime.combine(local_day, time(), tzinfo=TEHRAN)
-    return start.astimezone(timezone.utc).replace(tzinfo=None)
+    return tehran_midnight(tehran_date(now or utcnow()))
 
 
 def iso(moment):

@@ -85,13 +85,22 @@ def create_private_file(path):
         os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
 
 
+READ_ONLY = "flashcall_read_only"
+
+
+def read_connection():
+    """A connection of its own for a long read that writes nothing (a report export): on SQLite its
+    transaction takes no write lock, so callers keep writing while it reads its snapshot (WAL)."""
+    return db.engine.connect().execution_options(**{READ_ONLY: True})
+
+
 def configure_sqlite(engine, busy_timeout_seconds=10.0):
     """SQLite shared by several processes: WAL, busy timeout, serialised writers, a private file.
 
     A writing transaction starts with BEGIN IMMEDIATE, so two processes never both read a limit
     and then both write past it: the second waits (busy timeout) until the first commits.
     The file is created 0600 before SQLite opens it (its -wal and -shm files take the same mode).
-    Reading transactions (`reading()`) begin deferred and never take the write lock.
+    Reading transactions (`reading()`, `read_connection()`) begin deferred and never take the write lock.
     """
     if engine.dialect.name != "sqlite":
         return
@@ -110,4 +119,5 @@ def configure_sqlite(engine, busy_timeout_seconds=10.0):
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn):
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if _immediate.get() else "BEGIN")
+        conn.exec_driver_sql("BEGIN" if conn.get_execution_options().get(READ_ONLY) or not _immediate.get()
+                             else "BEGIN IMMEDIATE")

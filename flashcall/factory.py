@@ -18,6 +18,7 @@ BLUEPRINTS = [
     ("flashcall.web.keys", None),
     ("flashcall.web.users", "/users"),
     ("flashcall.web.testpage", "/test"),
+    ("flashcall.web.reports", "/reports"),
     ("flashcall.web.operator", "/operator"),
     ("flashcall.web.guide", "/guide"),
     ("flashcall.web.webhooks", "/webhooks"),

@@ -1,7 +1,7 @@
 """No request leaves the machine when a page loads: every asset is local and exists."""
 import re
 
-PAGES = ["/auth/login", "/", "/services/", "/test/", "/guide/", "/users/", "/operator/"]
+PAGES = ["/auth/login", "/", "/services/", "/test/", "/guide/", "/users/", "/operator/", "/reports/"]
 
 
 def test_pages_load_only_local_assets_that_exist(client, make, login):

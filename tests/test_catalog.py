@@ -69,7 +69,8 @@ def persian_pages(app, make, client, login):
     login(owner)
     return ["/", "/services/", f"/services/{service.id}", f"/services/{service.id}/edit",
             f"/services/{service.id}/keys/new", "/users/", "/users/new", "/test/", "/guide/",
-            "/operator/", "/operator/inbox", "/services/new"]
+            "/operator/", "/operator/inbox", "/services/new", "/reports/", "/reports/summary",
+            f"/reports/calls/{call.id}"]
 
 
 def test_persian_pages_have_no_english_source_strings(client, persian_pages):

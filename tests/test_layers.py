@@ -8,7 +8,9 @@ import pytest
 
 DOMAIN = ["flashcall", "flashcall.models", "flashcall.accounts", "flashcall.verification",
           "flashcall.billing", "flashcall.telephony", "flashcall.telephony.drivers", "flashcall.webhooks",
-          "flashcall.dispatch", "flashcall.worker", "flashcall.settings", "flashcall.db"]
+          "flashcall.dispatch", "flashcall.worker", "flashcall.settings", "flashcall.db",
+          "flashcall.reports.pages", "flashcall.reports.summary", "flashcall.reports.exports",
+          "flashcall.reports.overview"]
 FACES = ("flashcall.web", "flashcall.api", "flashcall.compat", "flashcall.cli", "flashcall.http",
          "flashcall.factory", "flashcall.extensions")
 WEB_ONLY = ("flask_login", "flask_wtf", "flask_htmx", "flask_limiter")

@@ -101,6 +101,39 @@ SCHEMAS = {
     },
     "EmptyRequest": {"type": "object", "additionalProperties": False, "maxProperties": 0},
 }
+# A call as GET /calls lists it: everything but the timeline (GET /calls/{id} has that).
+SCHEMAS["CallSummary"] = {
+    **SCHEMAS["Call"],
+    "description": "One verification call, without its events.",
+    "required": [name for name in SCHEMAS["Call"]["required"] if name != "events"],
+    "properties": {name: value for name, value in SCHEMAS["Call"]["properties"].items() if name != "events"},
+}
+SCHEMAS["CallList"] = {
+    "type": "object",
+    "additionalProperties": False,
+    "required": ["calls", "next_cursor"],
+    "properties": {
+        "calls": {"type": "array", "items": _ref("CallSummary"), "description": "Newest first."},
+        "next_cursor": _nullable("string", description="Pass as 'cursor' (with the same filters) for the "
+                                                        "next, older page; null on the last page."),
+    },
+}
+LIST_PARAMETERS = [
+    {"name": "status", "in": "query", "required": False, "schema": {"type": "string", "enum": CALL_STATUSES}},
+    {"name": "from", "in": "query", "required": False,
+     "description": "Calls created at or after: ISO 8601 date-time (UTC without an offset) or a date "
+                    "(midnight Asia/Tehran).",
+     "schema": {"type": "string", "examples": ["2024-05-01T00:00:00Z", "2024-05-01"]}},
+    {"name": "to", "in": "query", "required": False, "description": "Calls created before (exclusive); as 'from'.",
+     "schema": {"type": "string"}},
+    {"name": "phone", "in": "query", "required": False,
+     "description": "The start of the phone number in any form (0912…, +98912…, Persian digits).",
+     "schema": {"type": "string", "examples": ["0912123"]}},
+    {"name": "limit", "in": "query", "required": False,
+     "schema": {"type": "integer", "minimum": 1, "maximum": 200, "default": 50}},
+    {"name": "cursor", "in": "query", "required": False, "description": "next_cursor of the previous page.",
+     "schema": {"type": "string"}},
+]
 
 
 def _json(schema):
@@ -150,9 +183,16 @@ BAD_BODY = ("invalid_parameters",)
 NOT_FOUND = ("not_found",)
 
 
+def _list_operation():
+    operation = _operation("listCalls", "List this service's calls, newest first, a page at a time",
+                           _responses(200, "A page of calls", "CallList", e400=BAD_BODY))
+    operation["parameters"] = LIST_PARAMETERS
+    return operation
+
+
 def _paths():
     return {
-        "/calls": {"post": _operation(
+        "/calls": {"get": _list_operation(), "post": _operation(
             "startCall", "Start a verification call", idempotent=True, body="PhoneRequest",
             responses=_responses(
                 201, "The call, queued", "Call", e400=BAD_BODY, e402=("insufficient_credit",),

@@ -1,12 +1,15 @@
 """The /api/v1 endpoints: parse → engine call → JSON."""
-from flask import g, jsonify, url_for
+from flask import current_app, g, jsonify, url_for
 
 from ..billing import balance
+from ..reports import pages
+from ..reports.errors import ReportError
 from ..verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
                             verify_call, verify_phone)
 from . import bp, openapi
 from .auth import key_required
 from .idempotency import idempotent
+from .listing import invalid, list_query
 from .params import json_body
 from .serializers import balance_json, call_json
 
@@ -32,6 +35,17 @@ def created(call):
 def create_call():
     body = json_body("phone")
     return created(start_call(g.service, body["phone"], key=g.key, source="api"))
+
+
+@bp.get("/calls")
+@key_required
+def list_calls():
+    criteria, limit, cursor = list_query(g.service)
+    try:
+        page = pages.page(criteria, current_app.config["SECRET_KEY"], cursor, size=limit)
+    except ReportError as error:
+        raise invalid(error.field, error.message) from None
+    return jsonify(calls=[call_json(call, events=False) for call in page.calls], next_cursor=page.older)
 
 
 @bp.get("/calls/<call_id>")

@@ -6,8 +6,9 @@ def event_json(event):
     return {"kind": event.kind, "at": iso(event.at), "detail": event.detail}
 
 
-def call_json(call):
-    return {
+def call_json(call, events=True):
+    """The call; without its timeline in lists (events=False), which would cost a query per call."""
+    body = {
         "id": call.id,
         "status": call.status,
         "phone": call.phone,
@@ -23,8 +24,10 @@ def call_json(call):
         "failure_reason": call.failure_reason,
         "retry_of": call.retry_of,
         "cost": call.cost,
-        "events": [event_json(event) for event in call.events],
     }
+    if events:
+        body["events"] = [event_json(event) for event in call.events]
+    return body
 
 
 def balance_json(balance):

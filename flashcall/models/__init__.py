@@ -6,10 +6,11 @@ from .gateway import Gateway, NumberBlock, SimInboxEntry
 from .idempotency import IdempotencyRecord
 from .ledger import LedgerEntry, Payment, PlatformSetting
 from .service import AccessKey, Service
+from .tally import CallTally, TalliedDay
 from .webhook import WebhookDelivery
 
 __all__ = [
     "Account", "User", "LoginThrottle", "PasswordReset", "AuditEntry", "Service", "AccessKey", "Call", "CallEvent",
     "Gateway", "NumberBlock", "SimInboxEntry", "IdempotencyRecord",
-    "LedgerEntry", "Payment", "PlatformSetting", "WebhookDelivery",
+    "LedgerEntry", "Payment", "PlatformSetting", "WebhookDelivery", "CallTally", "TalliedDay",
 ]

@@ -20,7 +20,7 @@ def new_call_id():
 class Call(db.Model):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_call_id)
     service_id: Mapped[int] = mapped_column(ForeignKey("service.id"))
-    key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"), index=True)
+    key_id: Mapped[int | None] = mapped_column(ForeignKey("access_key.id"))  # leads ix_call_key_newest
     phone: Mapped[str] = mapped_column(String(20))
     caller_number: Mapped[str] = mapped_column(String(20))
     code_length: Mapped[int]
@@ -49,8 +49,13 @@ class Call(db.Model):
     __table_args__ = (
         Index("ix_call_service_phone_created", "service_id", "phone", "created_at"),
         Index("ix_call_status_lease", "status", "lease_expires_at"),
-        Index("ix_call_service_created", "service_id", "created_at"),
         Index("ix_call_gateway_ended", "gateway_id", "ended_at"),  # a gateway's last hour
+        # Reports walk calls newest first under every filter combination (flashcall/reports/):
+        # a key belongs to one service, so key filters need no service column.
+        Index("ix_call_service_newest", "service_id", "created_at", "id"),
+        Index("ix_call_service_status_newest", "service_id", "status", "created_at", "id"),
+        Index("ix_call_key_newest", "key_id", "created_at", "id"),
+        Index("ix_call_key_status_newest", "key_id", "status", "created_at", "id"),
     )
 
     @property
@@ -61,9 +66,13 @@ class Call(db.Model):
 
 class CallEvent(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"), index=True)
+    call_id: Mapped[str] = mapped_column(ForeignKey("call.id"))
     kind: Mapped[str] = mapped_column(String(24))
     at: Mapped[datetime] = mapped_column(default=utcnow)
     detail: Mapped[str | None] = mapped_column(String(200))
 
     call: Mapped[Call] = relationship(back_populates="events")
+
+    # A call's timeline, and whether it holds an event of a kind (reports count answered calls)
+    # from the index alone.
+    __table_args__ = (Index("ix_call_event_call_kind", "call_id", "kind"),)

@@ -32,6 +32,14 @@ def number(value):
     return digits(text.replace(",", "٬")) if _persian() else text
 
 
+def percent(value):
+    """A percentage with at most one decimal, in the page's digits and signs ('—' for None)."""
+    if value is None:
+        return "—"
+    text = f"{value:.1f}".removesuffix(".0")
+    return digits(text.replace(".", "٫")) + "٪" if _persian() else text + "%"
+
+
 def local_time(value):
     """A stored naive-UTC datetime as an aware Asia/Tehran datetime."""
     return value.replace(tzinfo=timezone.utc).astimezone(TEHRAN)
@@ -93,3 +101,4 @@ def register(app):
     app.add_template_filter(ltr)
     app.add_template_filter(code_words)
     app.context_processor(states.context)  # call states, reasons and events in words, on every page
+    app.add_template_filter(percent)

@@ -8,6 +8,7 @@ MENU = [
     ("dashboard.index", _l("Overview"), "view"),
     ("services.index", _l("Services"), "view"),
     ("testpage.index", _l("Test service"), "develop"),
+    ("reports.index", _l("Reports"), "view"),
     ("billing.index", _l("Credit and top-ups"), "view"),
     ("guide.index", _l("API guide"), "view"),
     ("users.index", _l("Users"), "manage"),
