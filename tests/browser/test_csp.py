@@ -24,7 +24,7 @@ def test_pages_and_their_scripts_work_under_the_policy(page, live_server, screen
     page.wait_for_selector("section[id^=webhooks-]")  # the htmx fragment
     page.once("dialog", lambda dialog: dialog.accept())
     page.click("#keys form[data-confirm] button")  # confirm() from app.js, then the post
-    page.wait_for_selector("#keys .badge.text-bg-secondary")
+    page.wait_for_selector("#keys .status-chip.status-secondary")  # the key shows as revoked
     for path in ("/", "/services/", "/test/", "/guide/", "/users/", "/audit/", "/auth/account", "/auth/two-factor",
                  "/operator/"):
         page.goto(live_server(path))
