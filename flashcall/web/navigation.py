@@ -28,6 +28,7 @@ ICONS = {
     "operator": "hdd-network",
     "reports": "bar-chart-line",
     "billing": "wallet2",
+    "audit": "journal-text",
 }
 DEFAULT_ICON = "circle"
 
