@@ -2,14 +2,16 @@
 (function () {
   "use strict";
 
-  // <form data-confirm="Question?">: ask before submitting.
+  // <form data-confirm="Question?">: ask before submitting. In the capture phase on the document, so a
+  // refusal also stops htmx's own handler on the form (an htmx form would otherwise be sent at once).
   document.addEventListener("submit", function (event) {
     var form = event.target;
     var question = form.getAttribute && form.getAttribute("data-confirm");
     if (question && !window.confirm(question)) {
       event.preventDefault();
+      event.stopImmediatePropagation();
     }
-  });
+  }, true);
 
   // <button data-copy="#id" data-done="Copied">: copy the element's text to the clipboard.
   document.addEventListener("click", function (event) {
@@ -26,5 +28,21 @@
         button.textContent = button.dataset.done;
       }
     });
+  });
+
+  // An htmx request that fails (no connection, or an error status htmx does not swap) shows the page's
+  // "reload and try again" alert instead of failing silently; the next request that succeeds hides it.
+  function requestFailed(shown) {
+    var box = document.getElementById("request-failed");
+    if (box) {
+      box.hidden = !shown;
+    }
+  }
+  document.addEventListener("htmx:sendError", function () { requestFailed(true); });
+  document.addEventListener("htmx:responseError", function () { requestFailed(true); });
+  document.addEventListener("htmx:afterRequest", function (event) {
+    if (event.detail.successful) {
+      requestFailed(false);
+    }
   });
 })();
