@@ -1,6 +1,7 @@
 """The guide page itself: who can read it, the error table, left-to-right code for this server."""
 import re
 
+from flashcall.digits import to_latin
 from tests.conftest import PASSWORD
 
 from .conftest import examples_from
@@ -44,15 +45,15 @@ ERROR_TABLE = {
     "gateway_unavailable": ("503", "service_is_not_connected"),
     "not_found": ("404", "auth_code_does_not_exist"),
 }
-ROW = re.compile(r'<tr>\s*<td><code dir="ltr">([\w]+)</code></td>\s*<td dir="ltr">(\d+)</td>\s*'
-                 r'<td><code dir="ltr">([\w]+)</code></td>\s*<td>([^<]+)</td>')
+ROW = re.compile(r'<tr>\s*<td><code dir="ltr">(\w+)</code></td>\s*<td[^>]*>([۰-۹0-9]+)</td>\s*'
+                 r'<td><code dir="ltr">(\w+)</code></td>\s*<td>([^<]+)')
 
 
 def test_error_table_lists_every_engine_error_with_its_status_and_compatible_name(client, login, make):
     login(make.account())
     page = client.get("/guide/").get_data(as_text=True)
     table = page[page.index('id="error-table"'):page.index("</table>", page.index('id="error-table"'))]
-    rows = {code: (status, compat) for code, status, compat, _meaning in ROW.findall(table)}
+    rows = {code: (to_latin(status), compat) for code, status, compat, _meaning in ROW.findall(table)}
     assert rows == ERROR_TABLE
     meanings = {code: meaning.strip() for code, _status, _compat, meaning in ROW.findall(table)}
     assert meanings["invalid_code"] == "کد وارد شده درست نیست."  # the engine's own message, in Persian

@@ -9,6 +9,8 @@ import time
 import pytest
 import requests
 
+from tests.waiting import eventually
+
 pytestmark = pytest.mark.skipif(bool(os.environ.get("TEST_DATABASE_URL")),
                                 reason="PostgreSQL is backed up with pg_dump (see test_cli)")
 
@@ -48,9 +50,7 @@ def test_backup_under_load_then_restore(stack_factory, tmp_path):
     stop, counts = threading.Event(), {}
     loader = threading.Thread(target=_load, args=(stack, key, stop, counts), daemon=True)
     loader.start()
-    deadline = time.monotonic() + 30
-    while counts.get(201, 0) < 20 and time.monotonic() < deadline:
-        time.sleep(0.1)
+    eventually(lambda: counts.get(201, 0) >= 20, timeout=60, interval=0.1, message="twenty calls placed under load")
     backup = tmp_path / "flashcall-backup.db"
     try:
         output = stack.flask("backup", str(backup))  # while calls are being written and dialled
