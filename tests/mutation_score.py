@@ -33,8 +33,10 @@ def package(name):
 
 
 def verdict(code):
-    if code in KILLED or code in TIMEOUT:
+    if code in KILLED:
         return "killed"
+    if code in TIMEOUT:
+        return "timeout"
     if code in SURVIVED:
         return "survived"
     if code in NO_TESTS:
@@ -60,7 +62,7 @@ def report(pattern):
     for name, code in found.items():
         by_package[package(name)][verdict(code)] += 1
     total = Counter()
-    print(f"{'package':<14}{'killed':>8}{'survived':>10}{'no tests':>10}{'unchecked':>11}{'score':>9}")
+    print(f"{'package':<14}{'killed':>8}{'timeout':>9}{'survived':>10}{'no tests':>10}{'unchecked':>11}{'score':>9}")
     for name in sorted(by_package):
         counts = by_package[name]
         total.update(counts)
@@ -74,9 +76,11 @@ def report(pattern):
 
 
 def _line(label, counts):
-    checked = counts["killed"] + counts["survived"] + counts["no tests"] + counts["other"]
-    score = f"{100 * counts['killed'] / checked:.1f}%" if checked else "-"
-    return (f"{label:<14}{counts['killed']:>8}{counts['survived']:>10}{counts['no tests']:>10}"
+    """The score counts a mutant the tests hung on (timeout) as caught, as mutation tools do."""
+    caught = counts["killed"] + counts["timeout"]
+    checked = caught + counts["survived"] + counts["no tests"] + counts["other"]
+    score = f"{100 * caught / checked:.1f}%" if checked else "-"
+    return (f"{label:<14}{counts['killed']:>8}{counts['timeout']:>9}{counts['survived']:>10}{counts['no tests']:>10}"
             f"{counts['not checked']:>11}{score:>9}")
 
 
