@@ -8,13 +8,17 @@ from werkzeug.routing import IntegerConverter
 from ..extensions import talisman
 from .paths import is_json_face
 
-# Scripts and styles only from our own files (htmx, Bootstrap, static/js): no inline script,
-# no eval, no inline style. Bootstrap's CSS draws some controls with data: images. No form-action:
+# Scripts and styles only from our own files (htmx, Bootstrap, static/js): no inline script, no
+# eval, no <style> element. Style *attributes* set at run time are allowed (style-src-attr): the
+# vendored Jalali date picker positions its popup with them and htmx sets them while swapping the
+# reports table; an attribute cannot run script. Bootstrap's CSS draws some controls with data:
+# images. No form-action:
 # an online top-up's form is answered by a redirect to the payment provider, which it would block.
 CSP = {
     "default-src": "'self'",
     "script-src": "'self'",
     "style-src": "'self'",
+    "style-src-attr": "'unsafe-inline'",
     "img-src": "'self' data:",
     "font-src": "'self'",
     "connect-src": "'self'",
