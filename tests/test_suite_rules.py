@@ -92,8 +92,14 @@ def problems(source, name="<test>"):
     return found
 
 
+# Waits on a threading.Condition that a reader thread signals (SIP phone and driver event streams):
+# they block until notified or until their deadline, which `eventually`'s sleep-and-look cannot
+# express. Each has its deadline written out; every other file follows the rule.
+CONDITION_WAITS = {TESTS / "telephony" / "baresip.py", TESTS / "telephony" / "events.py"}
+
+
 def _test_files():
-    return sorted(p for p in TESTS.rglob("*.py") if p != HELPER)
+    return sorted(p for p in TESTS.rglob("*.py") if p != HELPER and p not in CONDITION_WAITS)
 
 
 def test_every_test_file_keeps_the_rules():

@@ -10,6 +10,7 @@ from flashcall.telephony.gateways import GatewayConfig
 
 from .ami_server import AmiServer
 from .events import Reports, dial
+from tests.waiting import eventually
 
 
 @pytest.fixture
@@ -27,10 +28,7 @@ def _gateway(server, **overrides):
 
 
 def _wait(predicate, timeout=15):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    eventually(predicate, timeout=timeout, interval=0.02)
 
 
 @pytest.fixture

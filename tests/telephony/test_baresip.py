@@ -13,6 +13,7 @@ from flashcall.telephony import gateways
 from tests.worker import run
 
 from .baresip import Baresip
+from tests.waiting import eventually
 
 PHONES = [f"+98912000{n:04d}" for n in range(20)]
 TIMEOUT = 60
@@ -83,13 +84,10 @@ def _call(api, phone):
 
 
 def _wait_final(api, call_id, wanted=("delivered", "answered", "failed")):
-    deadline = time.monotonic() + TIMEOUT
-    while time.monotonic() < deadline:
+    def final():
         body = api.get(f"/calls/{call_id}").json()
-        if body["status"] in wanted:
-            return body
-        time.sleep(0.1)
-    raise AssertionError(f"call {call_id} never reached {wanted}: {body}")
+        return body if body["status"] in wanted else None
+    return eventually(final, timeout=TIMEOUT, interval=0.1, message=f"call {call_id} reaching {wanted}")
 
 
 def _caller(event):

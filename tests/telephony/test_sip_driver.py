@@ -11,6 +11,7 @@ from flashcall.telephony.gateways import GatewayConfig
 
 from .events import Reports, dial
 from .sip_uas import SipEndpoint
+from tests.waiting import eventually
 
 SETTINGS = Settings(sip_address="127.0.0.1")
 
@@ -43,10 +44,7 @@ def driver():
 
 
 def _wait(predicate, timeout=10):
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
+    eventually(predicate, timeout=timeout, interval=0.02)
 
 
 @pytest.mark.parametrize("status, reason", [

@@ -13,6 +13,7 @@ from flashcall.verification import start_call
 from tests.worker import run
 
 from .sipp import Sipp
+from tests.waiting import eventually
 
 CALLS = 200
 
@@ -35,9 +36,7 @@ def test_two_hundred_calls_at_once_through_one_dispatcher(app, make):
         worker.start()
         try:
             code, output = sipp.wait(timeout=240)
-            deadline = time.monotonic() + 60
-            while _count("delivered") < CALLS and time.monotonic() < deadline:
-                time.sleep(0.2)
+            eventually(lambda: _count("delivered") >= CALLS, timeout=60, interval=0.2)
         finally:
             stop.set()
             worker.join(timeout=60)
