@@ -93,7 +93,9 @@ def test_signing_out_in_another_tab_sends_the_page_to_sign_in_once(page, live_se
     other.goto(live_server("/services/"))
     other.click("nav form[action$='/auth/logout'] button")
     other.wait_for_url(re.compile(r"/auth/login"))
-    expect(page).to_have_url(re.compile(r"/auth/login"))  # each poll redirects: the first navigation may be cut short
+    # Each poll redirects, so the first navigation may be cut short: wait for the URL, with the pages' own
+    # deadline (expect's 5 s default is too short on a loaded machine: the polls come once a second).
+    expect(page).to_have_url(re.compile(r"/auth/login"), timeout=15000)
     page.wait_for_load_state()
     assert page.locator("input[type=password]").count() == 1  # one sign-in form, not one per fragment
     assert "/test/" in unquote(page.url)  # and back to the test page after signing in
