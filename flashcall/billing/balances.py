@@ -13,7 +13,7 @@
 """
 from collections import defaultdict
 
-from sqlalchemy import event, func, insert, select, update
+from sqlalchemy import bindparam, event, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from ..db import db
@@ -27,20 +27,41 @@ RELEASED = {"failed", "expired", "canceled"}
 SYNC = {"synchronize_session": False}  # the ORM objects are not refreshed; nothing reads them after
 
 
+def _holding():  # pragma: no mutate block  (built once, at import; tested through every priced call)
+    accounts = Account.__table__
+    price = bindparam("hold_price", type_=accounts.c.reserved.type)
+    return (accounts.update()
+            .where(accounts.c.id == bindparam("hold_account"),
+                   accounts.c.balance - accounts.c.reserved - price >= accounts.c.credit_limit)
+            .values(reserved=accounts.c.reserved + price).returning(accounts.c.id))
+
+
+# The conditional UPDATE that holds :hold_price on account :hold_account, RETURNING its id (no row:
+# the limit refused it). verification.inserts writes it with the new call, in one statement.
+HOLDING = _holding()
+
+
+def holding_params(service):
+    """HOLDING's parameters for a new call of `service`; None when its calls are free."""
+    price = service.price_per_call
+    return {"hold_account": service.account_id, "hold_price": price} if price > 0 else None
+
+
+def hold(params):
+    """Execute HOLDING with `params` (holding_params); refused: InsufficientCredit. Does not commit."""
+    if db.session.execute(HOLDING, params).first() is None:
+        raise InsufficientCredit()
+
+
 def reserve(service):
     """Hold the service's price on its account for a new call; returns the amount held.
     Raises InsufficientCredit when the account's total less its reservations would fall below its limit.
     Does not commit."""
-    price = service.price_per_call
-    if price <= 0:
+    params = holding_params(service)
+    if params is None:
         return 0
-    held = db.session.execute(
-        update(Account).where(Account.id == service.account_id,
-                              Account.balance - Account.reserved - price >= Account.credit_limit)
-        .values(reserved=Account.reserved + price).returning(Account.id).execution_options(**SYNC)).first()
-    if held is None:
-        raise InsufficientCredit()
-    return price
+    hold(params)
+    return params["hold_price"]
 
 
 def settle(call, status, now):

@@ -6,14 +6,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from .. import billing
-from ..clock import utcnow
+from ..clock import tehran_day_start, utcnow
 from ..digits import to_latin
 from ..db import commit_or_rollback, db
 from ..models import Call
 from ..models.call import CODE_LIVE, PENDING, new_call_id
 from ..telephony import routing
 from ..translation import lazy as _l
-from . import codes, inserts, limits, phones
+from . import codes, history, inserts, limits, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
 
@@ -34,49 +34,49 @@ def _check_service(service):
         raise VerificationError("service_disabled")
 
 
-def _reserve(service):
-    """Hold the call's price on the account (the limit holds exactly, calls in flight included)."""
-    try:
-        return billing.reserve(service)
-    except billing.InsufficientCredit:
-        raise VerificationError("insufficient_credit") from None
-
-
-def _new_call(service, phone, gateway, key, source, now, retry_of=None):
+def _new_call(service, phone, gateway, key, source, now, past, drawn, retry_of=None):
+    """Write the call (with its first event and its reservation); `past` is the number's History,
+    read with the `drawn` caller numbers."""
     avoid = retry_of.code if retry_of is not None else None
     values = inserts.new_row(
         id=new_call_id(), service_id=service.id, key_id=key.id if key is not None else None, phone=phone,
-        caller_number=codes.choose_caller_number(gateway, service.code_length, avoid, service.id, phone),
+        caller_number=codes.choose_caller_number(gateway, service.code_length, avoid, service.id, phone,
+                                                 history=past, drawn=drawn),
         code_length=service.code_length, status="queued", source=source, created_at=now,
         expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
         retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id,
         reserved=max(service.price_per_call, 0))
     call = Call(**values, service=service, key=key, events=[])
     event = record(call, "queued", now)
-    inserts.insert_loaded(call, values, event)
-    # Last statement before the commit: the account's row, which every new call of the account
-    # updates, stays locked the shortest time. Refused → the whole transaction rolls back, and the
-    # objects entered as loaded leave the session with it.
     try:
-        _reserve(service)
-    except VerificationError:
-        db.session.expunge(call)
-        raise
+        inserts.insert_loaded(call, values, event, holding=billing.holding_params(service))
+    except billing.InsufficientCredit:
+        if call in db.session:
+            db.session.expunge(call)
+        raise VerificationError("insufficient_credit") from None
     return call
 
 
+def _after_lock(service, phone, gateway, drawn, now):
+    """The moment (read after the lock, so a waiter sees its own) and the number's History, within its limits."""
+    at = now or utcnow()
+    past = history.read(service.id, phone, tehran_day_start(at), gateway.id, drawn)
+    limits.check(service, past, at)
+    return at, past
+
+
 def start_call(service, phone_raw, *, key=None, source="api", now=None):
-    """Queue a call to the phone; the dispatcher places it. Commits; raises VerificationError."""
+    """Queue a call to the phone; the dispatcher places it. Commits; raises VerificationError.
+    On PostgreSQL three statements: the number's lock, its history, the call with its reservation."""
     phone = phones.allowed_phone(service, phone_raw)
 
     def work():
         _check_service(service)
         gateway = _gateway(service)
-        codes.usable_blocks(gateway, service.code_length)
+        drawn = codes.candidates(gateway, service.code_length)
         limits.lock_number(service.id, phone)
-        at = now or utcnow()  # read after the lock so a waiter sees its own moment
-        limits.check_limits(service, phone, at)
-        return _new_call(service, phone, gateway, key, source, at)
+        at, past = _after_lock(service, phone, gateway, drawn, now)
+        return _new_call(service, phone, gateway, key, source, at, past, drawn)
     return commit_or_rollback(work, keep_loaded=True)
 
 
@@ -197,7 +197,7 @@ def retry_call(call, *, key=None, source=None, now=None):
     def work():
         _check_service(service)
         gateway = _gateway(service)
-        codes.usable_blocks(gateway, service.code_length)
+        drawn = codes.candidates(gateway, service.code_length, avoid_code=call.code)
         limits.lock_number(service.id, call.phone)
         at = now or utcnow()
         old = _locked(call)
@@ -206,8 +206,9 @@ def retry_call(call, *, key=None, source=None, now=None):
             raise VerificationError("call_still_active")
         if db.session.scalar(select(Call.id).where(Call.retry_of == old.id).limit(1)) is not None:
             raise VerificationError("already_retried")
-        limits.check_limits(service, old.phone, at)
-        return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, retry_of=old)
+        at, past = _after_lock(service, old.phone, gateway, drawn, at)
+        return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, past, drawn,
+                         retry_of=old)
     return commit_or_rollback(work, keep_loaded=True)
 
 

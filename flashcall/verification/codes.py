@@ -60,15 +60,32 @@ def _in_use(gateway_id, candidates, service_id, phone):
     return {number for is_last, number in rows if not is_last}, next((n for is_last, n in rows if is_last), None)
 
 
-def choose_caller_number(gateway, length, avoid_code=None, service_id=None, phone=None):
-    """A caller number whose last `length` digits (the code) were chosen with `secrets`."""
+def candidates(gateway, length, avoid_code=None):
+    """A first draw of caller numbers, to look up with the number's history (verification.history)."""
+    return _draw(usable_blocks(gateway, length), length, avoid_code)
+
+
+def _first_free(candidates, length, busy, last):
+    for number in candidates:
+        if number not in busy and (last is None or number[-length:] != last[-length:]):
+            return number
+    return None
+
+
+def choose_caller_number(gateway, length, avoid_code=None, service_id=None, phone=None, history=None, drawn=()):
+    """A caller number whose last `length` digits (the code) were chosen with `secrets`.
+    `drawn` with the `history` they were looked up in is the first round, already read."""
+    if drawn:
+        number = _first_free(drawn, length, history.busy, history.last_number)
+        if number is not None:
+            return number
     blocks = usable_blocks(gateway, length)
     for _ in range(ROUNDS):
-        candidates = _draw(blocks, length, avoid_code)
-        if not candidates:
+        drawn = _draw(blocks, length, avoid_code)
+        if not drawn:
             break
-        busy, last = _in_use(gateway.id, candidates, service_id, phone)
-        for number in candidates:
-            if number not in busy and (last is None or number[-length:] != last[-length:]):
-                return number
+        busy, last = _in_use(gateway.id, drawn, service_id, phone)
+        number = _first_free(drawn, length, busy, last)
+        if number is not None:
+            return number
     raise VerificationError("gateway_unavailable", message=_l("No other caller number is free for a new call."))

@@ -6,7 +6,6 @@ from sqlalchemy import func, literal, select
 
 from ..clock import tehran_day_start
 from ..db import db, on_postgresql
-from ..models import Call
 from ..telephony import wakeup
 from .errors import VerificationError
 
@@ -31,20 +30,10 @@ def _seconds(delta):
     return max(1, math.ceil(delta.total_seconds()))
 
 
-def _last_and_today(service, phone, now):
-    """(latest created_at, calls since the Tehran day start) for the number, in one query."""
-    row = db.session.execute(select(
-        func.max(Call.created_at),
-        func.count(Call.id).filter(Call.created_at >= tehran_day_start(now)))
-        .where(Call.service_id == service.id, Call.phone == phone)).one()
-    return row[0], row[1]
-
-
-def check_limits(service, phone, now):
-    """The interval and the daily limit, from one query."""
-    last, count = _last_and_today(service, phone, now)
-    _interval(service, last, now)
-    _daily(service, count, now)
+def check(service, history, now):
+    """The interval and the daily limit, from the number's History (read after its lock)."""
+    _interval(service, history.last_at, now)
+    _daily(service, history.today, now)
 
 
 def _interval(service, last, now):

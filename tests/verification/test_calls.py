@@ -1,12 +1,12 @@
 from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, inspect
+from sqlalchemy import event, func, inspect, select
 
 from flashcall.billing import balance
-from flashcall.db import db
+from flashcall.db import db, on_postgresql
 from flashcall.api.serializers import call_json
-from flashcall.models import Call, LedgerEntry
+from flashcall.models import Call, CallEvent, LedgerEntry
 from tests.worker import run_once
 from flashcall.verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
                                     verify_call, verify_phone)
@@ -251,3 +251,46 @@ def test_credit_limit_refuses_new_calls(service):
     _delivered(service)
     err = _error(start_call, service, "+989121234568", now=T0)
     assert err.code == "insufficient_credit" and err.http_status == 402
+
+
+def _statements_of(work):
+    statements = []
+    listen = (db.engine, "before_cursor_execute", lambda *args: statements.append(" ".join(args[2].split())))
+    event.listen(*listen)
+    try:
+        work()
+    finally:
+        event.remove(*listen)
+    return statements
+
+
+@pytest.mark.parametrize("price", [0, 100])
+def test_a_new_call_takes_three_statements_on_postgresql(make, price):
+    """The number's lock; its history with the drawn caller numbers; the call, its first event and
+    (priced) the account's reservation in one statement. SQLite writes the same in more, still
+    reading nothing twice."""
+    service = make.service(price_per_call=price)
+    service.account.credit_limit = -1000
+    db.session.commit()
+    start_call(service, "09121234568", now=T0)  # loads the service and its gateway, as the API's key cache holds them
+    statements = _statements_of(lambda: start_call(service, PHONE, now=T0))
+    if on_postgresql():
+        assert len(statements) == 3, statements
+        assert "pg_advisory_xact_lock" in statements[0] and statements[2].startswith("WITH")
+        assert ("UPDATE account" in statements[2]) == bool(price)
+    else:
+        assert len(statements) <= 5 + bool(price), statements
+
+
+def test_a_refused_reservation_writes_nothing_and_holds_nothing(make):
+    service = make.service(price_per_call=100)
+    service.account.credit_limit = -150
+    db.session.commit()
+    start_call(service, PHONE, now=T0)
+    with pytest.raises(VerificationError) as refused:
+        start_call(service, "09121234568", now=T0)
+    assert refused.value.code == "insufficient_credit"
+    db.session.expire_all()
+    assert db.session.scalar(select(func.count(Call.id))) == 1
+    assert db.session.scalar(select(func.count(CallEvent.id))) == 1
+    assert service.account.reserved == 100

@@ -1,0 +1,42 @@
+"""What a new call needs of its number's past, read in one statement once the number is locked:
+the number's latest call (when, and from which caller number), how many calls it had since the
+Tehran day began, and which of the drawn caller numbers are ringing on the gateway right now."""
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import DateTime, Integer, cast, func, literal, null, select, union_all
+
+from ..db import db
+from ..models import Call
+from ..models.call import PENDING
+
+
+@dataclass(frozen=True)
+class History:
+    last_at: datetime | None = None
+    last_number: str | None = None
+    today: int = 0
+    busy: frozenset = field(default_factory=frozenset)
+
+
+def _statement(service_id, phone, day_start, gateway_id, candidates):
+    of_number = (Call.service_id == service_id, Call.phone == phone)
+    today = select(func.count(Call.id)).where(*of_number, Call.created_at >= day_start).scalar_subquery()
+    last = (select(literal(True).label("is_last"), Call.created_at.label("at"), today.label("today"),
+                   Call.caller_number.label("number"))
+            .where(*of_number).order_by(Call.created_at.desc()).limit(1).subquery())
+    busy = select(literal(False), cast(null(), DateTime), cast(null(), Integer), Call.caller_number).where(
+        Call.gateway_id == gateway_id, Call.status.in_(PENDING), Call.caller_number.in_(candidates))
+    return union_all(select(last), busy)
+
+
+def read(service_id, phone, day_start, gateway_id, candidates):
+    """The History of (service, phone) and of `candidates` on the gateway: one query."""
+    last_at, last_number, today, busy = None, None, 0, set()
+    for is_last, at, count, number in db.session.execute(
+            _statement(service_id, phone, day_start, gateway_id, list(candidates))):
+        if is_last:
+            last_at, last_number, today = at, number, count
+        else:
+            busy.add(number)
+    return History(last_at, last_number, today, frozenset(busy))
