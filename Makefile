@@ -69,6 +69,7 @@ test: install-dev translations
 
 bench: install-dev translations
 	$(PY) bench/api.py
+	$(PY) bench/dispatcher.py
 	$(PY) bench/sip.py
 	$(PY) bench/reports.py
 

@@ -12,13 +12,14 @@ import socket
 import time
 from datetime import timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, or_, select, update
 
 from ..db import commit_or_rollback, db, on_postgresql
 from ..models import Call
 from ..settings import Settings
 from ..telephony.events import Dial, Event
 from ..telephony.fleet import Fleet
+from ..verification import rows
 from ..verification.lifecycle import can_transition, transition
 
 log = logging.getLogger("flashcall.dispatcher")
@@ -46,6 +47,39 @@ def log_step(call_id, status, reason):
 def clear_lease(call):
     call.lease_owner = None
     call.lease_expires_at = None
+
+
+CALLS, EVENTS = rows.CALLS, rows.EVENTS
+
+
+def _claiming(now, lease_until, worker_id, limit):
+    """UPDATE the oldest claimable queued calls (at most `limit`; on PostgreSQL rows another dispatcher
+    holds are skipped) to dialing under this worker's lease, RETURNING what dialling needs. A call
+    committed after `now` was read is stamped at its own creation, never before it."""
+    chosen = locking(select(CALLS.c.id).where(
+        CALLS.c.status == "queued", CALLS.c.expires_at > now,
+        or_(CALLS.c.lease_expires_at.is_(None), CALLS.c.lease_expires_at < now))
+        .order_by(CALLS.c.created_at).limit(limit))
+    dialed_at = case((CALLS.c.created_at > now, CALLS.c.created_at), else_=now)
+    return (CALLS.update().where(CALLS.c.id.in_(chosen.scalar_subquery()))
+            .values(status="dialing", dialed_at=dialed_at, lease_owner=worker_id, lease_expires_at=lease_until)
+            .returning(CALLS.c.id, CALLS.c.phone, CALLS.c.caller_number, CALLS.c.gateway_id, CALLS.c.dialed_at))
+
+
+def _transition(call, driver, event, at, moves):
+    transition(call, event.status, at, event.reason, flush=False, detail=event.detail)
+    if driver is not None:
+        moves.append((driver, call, event._replace(at=at)))
+
+
+def _write(calls, moves):
+    """A batch's rows and their events; then each driver is told of its calls' moves, at once."""
+    rows.write(calls.values())
+    by_driver = {}
+    for driver, call, event in moves:
+        by_driver.setdefault(driver, []).append((call, event))
+    for driver, pairs in by_driver.items():
+        driver.applied(pairs)
 
 
 def _chunks(items, size=500):
@@ -84,25 +118,20 @@ class Dispatcher:
 
     # -- claiming and dialling -------------------------------------------------------------
     def claim(self, now, limit=BATCH):
-        """Claim queued calls and mark them dialling (one commit), then hand them to their drivers."""
+        """Claim queued calls and mark them dialling (one commit), then hand them to their drivers.
+        Set-based: one UPDATE … RETURNING moves the batch, one INSERT writes its events."""
         def work():
-            stmt = locking(select(Call).where(
-                Call.status == "queued", Call.expires_at > now,
-                or_(Call.lease_expires_at.is_(None), Call.lease_expires_at < now))
-                .order_by(Call.created_at).limit(limit))
-            drivers, placed = {}, []
-            for call in db.session.scalars(stmt).all():
-                call.lease_owner = self.worker_id
-                call.lease_expires_at = now + self.lease
-                # A call committed after `now` was read is stamped at its own creation, never before it.
-                at = max(now, call.created_at)
-                transition(call, "dialing", at, flush=False)  # one flush, at commit
-                placed.append((self._driver(drivers, call.gateway_id),
-                               Dial(call.id, call.phone, call.caller_number, at)))
-                log.debug("call %s dialing", call.id)
-            return placed
+            rows = db.session.execute(_claiming(now, now + self.lease, self.worker_id, limit)).all()
+            rows.sort(key=lambda row: (row.dialed_at, row.id))  # the oldest call is dialled first
+            if rows:
+                db.session.execute(EVENTS.insert(), [
+                    {"call_id": row.id, "kind": "dialing", "at": row.dialed_at, "detail": None} for row in rows])
+            drivers = {}
+            return [(self._driver(drivers, row.gateway_id), Dial(row.id, row.phone, row.caller_number, row.dialed_at))
+                    for row in rows]
         placed = commit_or_rollback(work)  # nothing is read after the commit: no transaction stays open
         for driver, request in placed:
+            log.debug("call %s dialing", request.call_id)
             self._dial(driver, request)
         return len(placed)
 
@@ -158,52 +187,49 @@ class Dispatcher:
             pass
         return [event for event in batch if event.call_id in self.inflight]  # others: calls already settled
 
-    def _locked(self, ids):
-        stmt = (select(Call).where(Call.id.in_(sorted(ids))).order_by(Call.id).with_for_update()
-                .execution_options(populate_existing=True))
-        return {call.id: call for call in db.session.scalars(stmt)}
-
     def _apply_batch(self, batch):
-        calls = self._locked({event.call_id for event in batch})
-        outcomes, settled = [], set()
+        calls = rows.locked({event.call_id for event in batch})
+        outcomes, settled, moves = [], set(), []
         for event in batch:
             if event.call_id in settled:
                 continue
-            outcome = self._apply(calls.get(event.call_id), event)
+            outcome = self._apply(calls.get(event.call_id), event, moves)
             if outcome != "applied":
                 settled.add(event.call_id)
             outcomes.append((event, outcome))
+        _write(calls, moves)
         return outcomes
 
     def _apply_alone(self, event):
+        def work():
+            calls, moves = rows.locked({event.call_id}), []
+            outcome = self._apply(calls.get(event.call_id), event, moves)
+            _write(calls, moves)
+            return outcome
         try:
-            return event, commit_or_rollback(lambda: self._apply(self._locked({event.call_id}).get(event.call_id), event))
+            return event, commit_or_rollback(work)
         except Exception:
             log.exception("call %s: its %s event could not be applied", event.call_id, event.status)
             self._fail_internal(event.call_id, event.at)
             return event, "broken"
 
-    def _apply(self, call, event):
-        """Apply one event to the locked call: 'applied', 'ended' (final), 'void' (the call is not
-        ours any more) or 'ignored' (nothing to change). Does not commit."""
+    def _apply(self, call, event, moves):
+        """Apply one event to the locked call (a CallRow): 'applied', 'ended' (final), 'void' (the
+        call is not ours any more) or 'ignored' (nothing to change); what changed joins `moves`
+        for the call's driver. Does not commit."""
         if call is None or call.lease_owner != self.worker_id or call.status not in DRIVEN:
             return "void"  # canceled, expired or recovered meanwhile
         driver = self.inflight.get(call.id)
         at = max(event.at, call.dialed_at) if call.dialed_at else event.at
         if event.status in ("delivered", "answered") and call.status == "dialing":
-            self._transition(call, driver, event._replace(status="ringing", reason=None, detail=None), at)
+            _transition(call, driver, event._replace(status="ringing", reason=None, detail=None), at, moves)
         if not can_transition(call, event.status):
             return "ignored"  # e.g. a second provisional answer
-        self._transition(call, driver, event, at)
+        _transition(call, driver, event, at, moves)
         if event.status in FINAL_EVENTS:
             clear_lease(call)
             return "ended"
         return "applied"
-
-    def _transition(self, call, driver, event, at):
-        transition(call, event.status, at, event.reason, flush=False, detail=event.detail)
-        if driver is not None:
-            driver.applied(call, event._replace(at=at))
 
     def _settle(self, event, outcome):
         if outcome in ("applied", "ended"):
@@ -217,10 +243,11 @@ class Dispatcher:
         """The defined end of a call the dispatcher could not move: failed(internal_error), through
         the engine (so whatever it holds, such as reserved credit, is released). Never raises."""
         def work():
-            call = self._locked({call_id}).get(call_id)
+            call = rows.locked({call_id}).get(call_id)
             if call is not None and call.lease_owner == self.worker_id and can_transition(call, "failed"):
-                transition(call, "failed", max(at, call.dialed_at or at), INTERNAL_ERROR)
+                transition(call, "failed", max(at, call.dialed_at or at), INTERNAL_ERROR, flush=False)
                 clear_lease(call)
+                rows.write([call])
         try:
             commit_or_rollback(work)
             log.error("call %s failed (%s)", call_id, INTERNAL_ERROR)

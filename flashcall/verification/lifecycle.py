@@ -5,6 +5,7 @@ from .. import billing
 from ..db import db
 from ..models import CallEvent
 from ..webhooks import outbox
+from .rows import CallRow
 
 TRANSITIONS = {
     "queued": {"dialing", "failed", "canceled"},
@@ -26,10 +27,12 @@ def can_transition(call, status):
 
 
 def record(call, kind, now, detail=None):
-    """Append an event to the call's timeline. Does not commit.
+    """Append an event to the call's timeline (a Call's or a CallRow's). Does not commit.
 
     A timeline not loaded stays unloaded (the event is simply added; reading the timeline later
     loads it, this event included), so the dispatcher never reads the events of calls it moves."""
+    if isinstance(call, CallRow):  # the dispatcher's set-based path writes its events itself
+        return call.add_event(kind, now, detail)
     event = CallEvent(call_id=call.id, kind=kind, at=now, detail=detail)
     if "events" in inspect(call).unloaded:
         db.session.add(event)

@@ -3,6 +3,8 @@ import logging
 import queue
 from datetime import timedelta
 
+from sqlalchemy import event, select
+
 from flashcall.db import db
 from flashcall.models import Call, Gateway, SimInboxEntry
 from flashcall.telephony.drivers import simulator
@@ -170,3 +172,36 @@ def test_the_simulator_reports_after_its_delays(app, service):
     assert _kinds(call) == ["queued", "dialing", "ringing", "delivered"]
     assert call.ringing_at == call.dialed_at + timedelta(seconds=0.2)
     assert call.ended_at == call.dialed_at + timedelta(seconds=0.5)
+
+
+def _statements(work):
+    seen = []
+    listen = (db.engine, "before_cursor_execute", lambda *args: seen.append(args[2]))
+    event.listen(*listen)
+    try:
+        work()
+    finally:
+        event.remove(*listen)
+    return seen
+
+
+def test_a_batch_is_moved_in_as_many_statements_as_one_call(make):
+    """Set-based: claiming and applying cost the same statements for 1 call as for 15."""
+    counts = []
+    for n in (1, 15):
+        service = make.service(min_interval_seconds=0, daily_limit=100, price_per_call=0)
+        calls = [start_call(service, f"+98912{n:02d}{i:05d}", now=T0) for i in range(n)]
+        dispatcher = Dispatcher(f"batch-{n}", settings())
+        dispatcher.fleet.driver(calls[0].gateway_id)  # the gateway's driver started beforehand
+        claimed = _statements(lambda: dispatcher.claim(T0))
+        dispatcher.fleet.stop()  # from here on only what the test reports is applied
+        dispatcher.events = queue.SimpleQueue()
+        for call in calls:
+            dispatcher.report(Event(call.id, "ringing", at=T0))
+            dispatcher.report(Event(call.id, "delivered", at=T0))
+        applied = _statements(dispatcher.apply_events)
+        counts.append((len(claimed), len(applied)))
+        assert [c.status for c in db.session.scalars(select(Call).where(Call.service_id == service.id))] == \
+            ["delivered"] * n
+        assert all(_kinds(call) == ["queued", "dialing", "ringing", "delivered"] for call in calls)
+    assert counts[0] == counts[1], applied

@@ -36,8 +36,9 @@ class GatewayDriver(Protocol):
     def health(self):
         """An events.Health: whether the gateway answers, and the last error seen."""
 
-    def applied(self, call, event):
-        """Hook run in the dispatcher's transaction once the engine applied `event` to `call`."""
+    def applied(self, moves):
+        """Hook run in the dispatcher's transaction once the engine applied a batch of events:
+        `moves` lists (call, event) pairs, the call a verification.rows.CallRow. Does not commit."""
 
 
 class DriverError(RuntimeError):

@@ -101,7 +101,7 @@ class AmiDriver:
     def cancel(self, call_id):
         self.loop.call_soon_threadsafe(self._cancel, call_id)
 
-    def applied(self, call, event):
+    def applied(self, moves):
         pass
 
     def health(self):

@@ -306,7 +306,7 @@ class SipDriver:
         if call is not None:
             call.cancel()
 
-    def applied(self, call, event):
+    def applied(self, moves):
         pass
 
     def health(self):
