@@ -23,7 +23,8 @@ from .services import same_name
 
 _lock = threading.Lock()
 _cache = {}  # public id -> (valid until, detached AccessKey with its detached Service)
-cache_seconds = 2.0
+MAX_CACHE_SECONDS = 2.0  # a key revoked in another process stops working within this
+cache_seconds = MAX_CACHE_SECONDS
 
 
 def _hash_secret(secret):
@@ -104,9 +105,9 @@ def note_use(public_id, moment):
 
 
 def configure(seconds):
-    """How long this process keeps a key (set once by the app factory); forgets the cache."""
+    """How long this process keeps a key (set once by the app factory; 0 to 2 s); forgets the cache."""
     global cache_seconds
-    cache_seconds = float(seconds)
+    cache_seconds = min(max(float(seconds), 0.0), MAX_CACHE_SECONDS)
     forget()
 
 

@@ -5,8 +5,10 @@ from datetime import timedelta
 
 from sqlalchemy import delete, select, update
 
+from ..clock import tehran_date
 from ..db import db
-from ..models import Call, CallEvent, IdempotencyRecord, LedgerEntry, SimInboxEntry, WebhookDelivery
+from ..models import (Call, CallEvent, CallTally, IdempotencyRecord, LedgerEntry, SimInboxEntry, TalliedDay,
+                      WebhookDelivery)
 
 IDEMPOTENCY_KEEP = timedelta(hours=24)  # what the API promises for Idempotency-Key
 INBOX_KEEP = timedelta(days=1)  # the virtual phones' missed calls
@@ -47,6 +49,12 @@ def purge_before(moment, calls=False):
     }
     if calls:
         counts["calls"] = _purge_calls(moment)
+        # The reports' day tallies of those days counted the calls just removed: they are counted
+        # again, from what remains, the next time a report covers them.
+        for model in (TalliedDay, CallTally):
+            db.session.execute(delete(model).where(model.day <= tehran_date(moment))
+                               .execution_options(synchronize_session=False))
+        db.session.commit()
     return counts
 
 

@@ -1,10 +1,11 @@
 """Retention: the worker's purge and `flask --app app purge` remove only what is old, in batches."""
-from datetime import timedelta
+from datetime import date, timedelta
 
 from flashcall.billing import credit
 from flashcall.db import db
 from flashcall.dispatch import retention
-from flashcall.models import Call, CallEvent, IdempotencyRecord, LedgerEntry, SimInboxEntry, WebhookDelivery
+from flashcall.models import (Call, CallEvent, CallTally, IdempotencyRecord, LedgerEntry, SimInboxEntry,
+                              TalliedDay, WebhookDelivery)
 from flashcall.verification import start_call
 from tests.worker import run_once
 
@@ -61,6 +62,20 @@ def test_purge_before_with_calls_keeps_the_ledger(ctx, make, runner):
     assert db.session.query(CallEvent).filter_by(call_id=old_id).count() == 0
     charge = db.session.query(LedgerEntry).filter_by(kind="charge").one()
     assert charge.call_id is None and charge.note == f"call {old_id}" and charge.amount == -1_000
+
+
+def test_purging_calls_forgets_the_day_tallies_that_counted_them(ctx, make, runner):
+    service = make.service()
+    for day in (date(2024, 5, 1), date(2024, 7, 1)):
+        db.session.add(CallTally(service_id=service.id, day=day, status="verified", answered=False, calls=3, cost=0))
+        db.session.add(TalliedDay(account_id=service.account_id, day=day))
+    db.session.commit()
+    assert runner.invoke(args=["purge", "--before", "2024-06-01"]).exit_code == 0
+    assert db.session.query(CallTally).count() == 2  # calls kept: so are their tallies
+    assert runner.invoke(args=["purge", "--before", "2024-06-01", "--calls"]).exit_code == 0
+    db.session.expire_all()
+    assert [t.day for t in db.session.query(CallTally)] == [date(2024, 7, 1)]
+    assert [t.day for t in db.session.query(TalliedDay)] == [date(2024, 7, 1)]
 
 
 def test_purge_takes_a_jalali_date_and_refuses_nonsense(ctx, make, runner):
