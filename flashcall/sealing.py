@@ -1,6 +1,6 @@
 """Secrets at rest (a gateway's SIP password or AMI secret, a service's webhook signing secret, a
-user's two-factor secret): sealed with Fernet under the
-installation's key, which reaches the domain as an argument (Settings.secrets_key)."""
+user's two-factor secret): sealed with Fernet under the installation's key, which reaches the
+domain as an argument (Settings.secrets_key)."""
 from cryptography.fernet import Fernet, InvalidToken
 
 

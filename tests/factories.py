@@ -27,8 +27,8 @@ class Factory:
 
     def service(self, account=None, name=None, **fields):
         account = account or self.account().account
-        service = accounts.create_service(account, name or f"Service {next(_seq)}", secrets_key=current_app.config["SECRETS_KEY"],
-                                          **fields)
+        service = accounts.create_service(account, name or f"Service {next(_seq)}",
+                                          secrets_key=current_app.config["SECRETS_KEY"], **fields)
         db.session.commit()
         return service
 

@@ -148,7 +148,8 @@ def test_a_rejected_request_shows_the_reason_to_the_owner(app, client, make, ser
     assert "واریزی با این شماره پیدا نشد." in _text(client.get("/billing/"))
     assert db.session.get(type(service), service.id).credit == 0
     [(account_id, actor_id, _ip, detail)] = _audited("billing.topup_rejected")
-    assert (account_id, actor_id, detail["reason"]) == (service.account_id, operator.id, "واریزی با این شماره پیدا نشد.")
+    assert (account_id, actor_id) == (service.account_id, operator.id)
+    assert detail["reason"] == "واریزی با این شماره پیدا نشد."
 
 
 def test_manual_request_bad_date_keeps_what_was_typed(client, service):

@@ -130,7 +130,8 @@ def test_webhook_receiver_accepts_our_events_and_refuses_forgeries(make, guide_e
         forged = {signing.TIMESTAMP_HEADER: now, signing.SIGNATURE_HEADER: signing.sign("whsec_guess", now, body)}
         assert requests.post(service.webhook_url, data=body, headers=forged, timeout=5).status_code == 401
         old = str(int(time.time()) - 3600)
-        replayed = {signing.TIMESTAMP_HEADER: old, signing.SIGNATURE_HEADER: signing.sign(webhook_secret(service), old, body)}
+        replayed = {signing.TIMESTAMP_HEADER: old,
+                    signing.SIGNATURE_HEADER: signing.sign(webhook_secret(service), old, body)}
         assert requests.post(service.webhook_url, data=body, headers=replayed, timeout=5).status_code == 401
     finally:
         receiver.kill()

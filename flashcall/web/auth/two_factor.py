@@ -62,7 +62,9 @@ def _password_and_code_ok(user, form):
     if not throttle.password_ok(user, form.password.data, client_address()):
         form.password.errors.append(_("The password is not correct."))
         return False
-    if not (credentials.verify_totp(user, form.code.data, current_app.config["SECRETS_KEY"]) or credentials.use_recovery_code(user, form.code.data)):
+    code = form.code.data
+    if not (credentials.verify_totp(user, code, current_app.config["SECRETS_KEY"])
+            or credentials.use_recovery_code(user, code)):
         form.code.errors.append(_("The code is not correct."))
         return False
     return True
