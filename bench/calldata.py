@@ -8,6 +8,8 @@ calls' own timestamps, and the secondary indexes built once after the load.
 import random
 from datetime import timedelta
 
+from flask import current_app
+
 from flashcall import accounts
 from flashcall.clock import utcnow
 from flashcall.db import db
@@ -55,7 +57,8 @@ def make_account(services, keys_per_service, email="bench@example.com"):
     owner = accounts.create_account("Bench Co", email, PASSWORD)
     made = []
     for number in range(1, services + 1):
-        service = accounts.create_service(owner.account, f"سرویس {number}", price_per_call=PRICE)
+        service = accounts.create_service(owner.account, f"سرویس {number}", price_per_call=PRICE,
+                                          secrets_key=current_app.config["SECRETS_KEY"])
         keys = [accounts.create_key(service, f"کلید {number}-{k}")[0] for k in range(1, keys_per_service + 1)]
         made.append((service.id, [key.id for key in keys]))
     db.session.commit()

@@ -77,6 +77,7 @@ def _service(app, kind, port, ring):
     gateway = gateways.create_gateway(values, settings, blocks=["+9821910XXXXXX"])
     user = accounts.create_account(f"bench {kind}", f"bench-{kind}@example.com", "bench-password-1")
     service = accounts.create_service(user.account, f"bench {kind}", code_length=4, min_interval_seconds=0,
+                                      secrets_key=settings.secrets_key,
                                       daily_limit=1000)
     gateways.route_service(service, gateway.id)
     db.session.commit()

@@ -40,8 +40,9 @@ def secret_key():
 
 
 def secrets_key():
-    """The key sealing stored secrets (gateway passwords): FLASHCALL_SECRETS_KEY, else generated
-    once into instance/secrets_key. Losing it makes those secrets unreadable: back it up."""
+    """The key sealing stored secrets (gateway passwords, webhook and two-factor secrets):
+    FLASHCALL_SECRETS_KEY, else generated once into instance/secrets_key. Losing it makes those
+    secrets unreadable: back it up."""
     if os.environ.get("FLASHCALL_SECRETS_KEY"):
         return os.environ["FLASHCALL_SECRETS_KEY"]
     path = INSTANCE / "secrets_key"

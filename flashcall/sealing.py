@@ -1,5 +1,6 @@
-"""Secrets at rest (a gateway's SIP password or AMI secret): sealed with Fernet under the
-installation's key, which reaches the domain as an argument (Settings.secrets_key)."""
+"""Secrets at rest (a gateway's SIP password or AMI secret, a service's webhook signing secret, a
+user's two-factor secret): sealed with Fernet under the installation's key, which reaches the
+domain as an argument (Settings.secrets_key)."""
 from cryptography.fernet import Fernet, InvalidToken
 
 
@@ -21,3 +22,13 @@ def unseal(key, token):
         return Fernet(key).decrypt(token.encode()).decode()
     except (InvalidToken, ValueError) as error:
         raise SealError("the sealed secret cannot be opened with this key") from error
+
+
+def opened(key, token):
+    """The plain text of a sealed value, or None when there is none or this key cannot open it."""
+    if not token:
+        return None
+    try:
+        return unseal(key, token)
+    except SealError:
+        return None

@@ -22,7 +22,7 @@ class Settings:
     payment_reconcile_seconds: float = 300.0  # the worker re-verifies unfinished payments this often
     sip_address: str = ""  # the SIP driver's local address; empty: the one that reaches the trunk
     sip_port: int = 0  # its UDP port; 0: any free port
-    secrets_key: str | None = field(default=None, repr=False)  # opens sealed gateway secrets
+    secrets_key: str | None = field(default=None, repr=False)  # opens sealed secrets (gateways, webhooks, two-factor)
     webhook_retention_days: float = 30.0  # delivered or failed webhook deliveries are kept this long
 
     @classmethod

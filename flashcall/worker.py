@@ -36,7 +36,7 @@ DRAIN_SECONDS = 30.0  # graceful stop: how long in-flight calls may take to end
 
 def deliver_webhooks(settings, now=None):
     return sender.deliver_due(now=now, timeout=settings.webhook_timeout_seconds,
-                              allow_private=settings.webhook_allow_private)
+                              allow_private=settings.webhook_allow_private, secrets_key=settings.secrets_key)
 
 
 def run_once(now=None, worker_id="run-once", settings=None):

@@ -1,6 +1,8 @@
 """Small factories for tests (CTFd's gen_* style): each commits and returns what it made."""
 import itertools
 
+from flask import current_app
+
 from flashcall import accounts
 from flashcall.db import db
 
@@ -25,7 +27,8 @@ class Factory:
 
     def service(self, account=None, name=None, **fields):
         account = account or self.account().account
-        service = accounts.create_service(account, name or f"Service {next(_seq)}", **fields)
+        service = accounts.create_service(account, name or f"Service {next(_seq)}",
+                                          secrets_key=current_app.config["SECRETS_KEY"], **fields)
         db.session.commit()
         return service
 

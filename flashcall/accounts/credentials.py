@@ -10,6 +10,7 @@ import pyotp
 from sqlalchemy import select, update
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .. import sealing
 from ..clock import utcnow
 from ..db import db
 from ..models import PasswordReset, User
@@ -83,12 +84,13 @@ def code_fits(secret, code, at=None):
     return _matching_step(secret, code, _moment(at)) is not None
 
 
-def verify_totp(user, code, at=None):
+def verify_totp(user, code, secrets_key, at=None):
     """A current code that was not used before; remembers its step so it cannot be replayed.
-    Does not commit."""
-    if not user.two_factor:
+    `secrets_key` opens the stored (sealed) secret. Does not commit."""
+    secret = sealing.opened(secrets_key, user.totp_secret_sealed) if user.two_factor else None
+    if secret is None:
         return False
-    step = _matching_step(user.totp_secret, code, _moment(at))
+    step = _matching_step(secret, code, _moment(at))
     if step is None or (user.totp_last_step is not None and step <= user.totp_last_step):
         return False
     # Conditional update: of two requests with the same code, only one moves the step.
@@ -128,16 +130,17 @@ def recovery_codes_left(user):
     return len((user.recovery_codes or "").split())
 
 
-def enable_two_factor(user, secret):
-    """Turn two-factor sign-in on with a confirmed secret; returns the recovery codes. Does not commit."""
-    user.totp_secret = secret
+def enable_two_factor(user, secret, secrets_key):
+    """Turn two-factor sign-in on with a confirmed secret (stored sealed with `secrets_key`); returns
+    the recovery codes. Does not commit."""
+    user.totp_secret_sealed = sealing.seal(secrets_key, secret)
     user.totp_enabled_at = utcnow()
     user.totp_last_step = None
     return new_recovery_codes(user)
 
 
 def disable_two_factor(user):
-    user.totp_secret = None
+    user.totp_secret_sealed = None
     user.totp_enabled_at = None
     user.totp_last_step = None
     user.recovery_codes = None

@@ -3,6 +3,7 @@ import secrets
 
 from sqlalchemy import func, select
 
+from .. import sealing
 from ..db import db
 from ..models import Service
 from .errors import DuplicateNameError, ProvisioningError
@@ -16,10 +17,12 @@ SERVICE_LIMITS = {
 }
 
 
-def create_service(account, name, **fields):
+def create_service(account, name, *, secrets_key, **fields):
+    """A new service with its own webhook signing secret (sealed with `secrets_key`)."""
     _check_service_fields(fields)
     _check_name_free(account.id, name)
-    service = Service(account=account, name=name, webhook_secret=new_webhook_secret(), **fields)
+    service = Service(account=account, name=name, **fields)
+    new_webhook_secret(service, secrets_key)
     db.session.add(service)
     db.session.flush()
     return service
@@ -43,8 +46,16 @@ def _check_name_free(account_id, name, service_id=None):
         raise DuplicateNameError(f"the account already has a service named {name.strip()!r}")
 
 
-def new_webhook_secret():
-    return "whsec_" + secrets.token_urlsafe(24)
+def new_webhook_secret(service, secrets_key):
+    """A fresh signing secret for the service, stored sealed; returns it in plain text. Does not commit."""
+    secret = "whsec_" + secrets.token_urlsafe(24)
+    service.webhook_secret_sealed = sealing.seal(secrets_key, secret)
+    return secret
+
+
+def webhook_secret(service, secrets_key):
+    """The service's signing secret in plain text (None if it has none, or this key cannot open it)."""
+    return sealing.opened(secrets_key, service.webhook_secret_sealed)
 
 
 def normalise_countries(text):

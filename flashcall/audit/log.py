@@ -37,6 +37,14 @@ ACTIONS = {
     "user.deactivated": _l("User deactivated"),
     "user.activated": _l("User activated"),
     "account.created": _l("Account created"),
+    "billing.credit_adjusted": _l("Credit adjusted"),
+    "billing.limit_changed": _l("Credit limit changed"),
+    "billing.price_changed": _l("Price per call changed"),
+    "billing.default_price_changed": _l("Default price per call changed"),
+    "billing.topup_paid": _l("Online top-up paid"),
+    "billing.topup_failed": _l("Online top-up failed"),
+    "billing.topup_approved": _l("Top-up request approved"),
+    "billing.topup_rejected": _l("Top-up request rejected"),
 }
 
 

@@ -29,7 +29,7 @@ def active_provider(settings):
     return provider_for(names[0], settings) if names else None
 
 
-def start_online(service, amount, user_id, settings, callback_url, now=None):
+def start_online(service, amount, user_id, settings, callback_url, now=None, ip=None):
     """A pending payment and the provider's page to send the payer to: (payment, url).
     `callback_url(payment_id)` gives the address the provider returns the payer to. Commits."""
     provider = active_provider(settings)
@@ -45,7 +45,7 @@ def start_online(service, amount, user_id, settings, callback_url, now=None):
     try:
         reference = provider.request(amount, f"Flashcall top-up #{payment_id}", callback_url(payment_id), payment_id)
     except ProviderError as error:
-        _finish(payment_id, Outcome(False, error.code), now)
+        _finish(payment_id, Outcome(False, error.code), now, ip=ip)
         raise BillingError("provider_unavailable" if _transient(error.code) else "provider_refused",
                            provider_code=error.code) from None
 
@@ -57,9 +57,9 @@ def start_online(service, amount, user_id, settings, callback_url, now=None):
     return payment, provider.start_url(reference)
 
 
-def complete_online(payment_id, args, settings, now=None):
+def complete_online(payment_id, args, settings, now=None, ip=None):
     """The provider's callback: verify and credit once. Returns the payment, paid or failed;
-    BillingError when the callback names no payment of ours."""
+    BillingError when the callback names no payment of ours. `ip`: the returning payer's address."""
     payment = db.session.get(Payment, payment_id)
     provider = provider_for(payment.provider, settings) if payment is not None and payment.provider else None
     if provider is None or payment.method != "online":
@@ -70,11 +70,11 @@ def complete_online(payment_id, args, settings, now=None):
     if payment.status == "paid":
         return payment
     if not completed:
-        return _finish(payment.id, Outcome(False, "NOK"), now)
-    return verify(payment, provider, now)
+        return _finish(payment.id, Outcome(False, "NOK"), now, ip=ip)
+    return verify(payment, provider, now, ip=ip)
 
 
-def verify(payment, provider, now=None):
+def verify(payment, provider, now=None, ip=None, via=None):
     """Ask the provider whether `payment` was paid, then record the answer once. Commits."""
     reference, amount, payment_id = payment.reference, payment.amount, payment.id
     db.session.commit()  # hold no transaction (on SQLite: no write lock) while the provider answers
@@ -82,7 +82,7 @@ def verify(payment, provider, now=None):
         outcome = provider.verify(reference, amount)
     except ProviderError as error:
         outcome = Outcome(False, error.code)
-    return _finish(payment_id, outcome, now)
+    return _finish(payment_id, outcome, now, ip=ip, via=via)
 
 
 def _locked(payment_id):
@@ -90,23 +90,36 @@ def _locked(payment_id):
                              .execution_options(populate_existing=True))
 
 
-def _finish(payment_id, outcome, now):
+def _finish(payment_id, outcome, now, ip=None, via=None):
+    """Record the provider's answer once; the audit log gets the payment's move to paid or to failed
+    (on the payer's account, as the payer), not a reconciliation's repeated failure."""
     def work():
         at = now or utcnow()
         payment = _locked(payment_id)
         if payment.status == "paid":
             return payment  # another callback or tab got there first
+        was = payment.status
         payment.updated_at = at
         if not outcome.paid:
             payment.status, payment.failure_code = "failed", outcome.code[:16]
             payment.failure_message = outcome.message
+            if was != "failed":
+                _audited("billing.topup_failed", payment, payment.user_id, ip, via, code=payment.failure_code)
             return payment
         payment.status, payment.paid_at, payment.failure_code = "paid", at, None
         payment.ref_id, payment.card_pan = outcome.ref_id, outcome.card_pan
         balances.credit(payment.service, payment.amount, "topup", at, user_id=payment.user_id,
                         payment_id=payment.id, note=f"{payment.provider} {payment.ref_id or ''}".strip())
+        _audited("billing.topup_paid", payment, payment.user_id, ip, via, ref_id=payment.ref_id)
         return payment
     return commit_or_rollback(work)
+
+
+def _audited(action, payment, user_id, ip, via=None, **detail):
+    """A top-up's step, by `user_id`, in the audit log of the payment's account."""
+    admin.audited(action, account_id=payment.account_id, target=payment.service.name, user_id=user_id, ip=ip,
+                  via=via, payment_id=payment.id, service_id=payment.service_id, amount=payment.amount,
+                  method=payment.method, provider=payment.provider, **detail)
 
 
 def _transient(code):
@@ -126,7 +139,7 @@ def reconcile(settings, now=None, limit=50):
     paid = 0
     for payment in candidates:
         provider = provider_for(payment.provider, settings)
-        if provider is not None and verify(payment, provider, now).status == "paid":
+        if provider is not None and verify(payment, provider, now, via="reconcile").status == "paid":
             paid += 1
     db.session.commit()
     return paid
@@ -146,7 +159,7 @@ def request_manual(service, amount, bank_reference, transfer_date, note, user_id
     return payment
 
 
-def approve(payment_id, operator_id, now=None):
+def approve(payment_id, operator_id, now=None, ip=None):
     """Credit a pending manual request at once. Commits; BillingError if it was already decided."""
     def work():
         at = now or utcnow()
@@ -154,11 +167,12 @@ def approve(payment_id, operator_id, now=None):
         payment.status, payment.paid_at, payment.updated_at, payment.reviewed_by = "paid", at, at, operator_id
         balances.credit(payment.service, payment.amount, "topup", at, user_id=operator_id, payment_id=payment.id,
                         note=f"manual {payment.bank_reference}")
+        _audited("billing.topup_approved", payment, operator_id, ip, bank_reference=payment.bank_reference)
         return payment
     return commit_or_rollback(work)
 
 
-def reject(payment_id, operator_id, reason, now=None):
+def reject(payment_id, operator_id, reason, now=None, ip=None):
     reason = (reason or "").strip()
     if not reason:
         raise BillingError("reject_reason_required")
@@ -167,6 +181,8 @@ def reject(payment_id, operator_id, reason, now=None):
         payment = _decidable(payment_id)
         payment.status, payment.reject_reason = "rejected", reason[:300]
         payment.updated_at, payment.reviewed_by = now or utcnow(), operator_id
+        _audited("billing.topup_rejected", payment, operator_id, ip, bank_reference=payment.bank_reference,
+                 reason=payment.reject_reason)
         return payment
     return commit_or_rollback(work)
 

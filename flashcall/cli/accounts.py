@@ -122,7 +122,7 @@ def service_create(account_email, name, **fields):
     if fields["price_per_call"] < 0:
         _fail("the price cannot be negative")
     try:
-        service = accounts.create_service(user.account, name, **fields)
+        service = accounts.create_service(user.account, name, secrets_key=current_app.config["SECRETS_KEY"], **fields)
     except accounts.ProvisioningError as exc:
         _fail(str(exc))
     db.session.commit()

@@ -39,7 +39,7 @@ def _done(action):
 def adjust(service_id, amount, reason):
     """A signed credit or debit with its reason; prints the service's credit after it."""
     service = _get(Service, service_id, "service")
-    entry = _done(lambda: admin.adjust(service, amount, reason))
+    entry = _done(lambda: admin.adjust(service, amount, reason, via="cli"))
     click.echo(entry["balance_after"])
 
 
@@ -48,7 +48,7 @@ def adjust(service_id, amount, reason):
 @click.option("--limit", required=True, type=int, help="The lowest total allowed: zero or negative Rial.")
 def set_limit(account_id, limit):
     """The account's negative limit (postpaid credit)."""
-    _done(lambda: admin.set_limit(_get(Account, account_id, "account"), limit))
+    _done(lambda: admin.set_limit(_get(Account, account_id, "account"), limit, via="cli"))
     click.echo(f"account {account_id}: limit {limit}")
 
 
@@ -57,7 +57,7 @@ def set_limit(account_id, limit):
 @click.option("--price", required=True, type=int, help="Rial per delivered call.")
 def set_price(service_id, price):
     """The service's price per delivered call, from now on."""
-    _done(lambda: admin.set_price(_get(Service, service_id, "service"), price))
+    _done(lambda: admin.set_price(_get(Service, service_id, "service"), price, via="cli"))
     click.echo(f"service {service_id}: price {price}")
 
 

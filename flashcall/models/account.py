@@ -46,9 +46,10 @@ class User(db.Model):
     # Part of every session's and remember cookie's user id: bumping it signs the user out everywhere.
     session_version: Mapped[int] = mapped_column(default=1)
     password_changed_at: Mapped[datetime | None]
-    # Two-factor sign-in: the TOTP secret (base32), on once confirmed; the last time step used
-    # (a code is accepted once); recovery codes as SHA-256 hashes, one per line, each used once.
-    totp_secret: Mapped[str | None] = mapped_column(String(64))
+    # Two-factor sign-in: the TOTP secret (base32, sealed like gateway secrets), on once confirmed;
+    # the last time step used (a code is accepted once); recovery codes as SHA-256 hashes, one per
+    # line, each used once.
+    totp_secret_sealed: Mapped[str | None] = mapped_column(Text)
     totp_enabled_at: Mapped[datetime | None]
     totp_last_step: Mapped[int | None]
     recovery_codes: Mapped[str | None] = mapped_column(Text)

@@ -1,7 +1,7 @@
 """Services (one verification product each) and their access keys."""
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy import BigInteger, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..clock import utcnow
@@ -21,7 +21,7 @@ class Service(db.Model):
     allowed_countries: Mapped[str] = mapped_column(String(200), default="IR")
     mobile_only: Mapped[bool] = mapped_column(default=True)
     webhook_url: Mapped[str | None] = mapped_column(String(500))
-    webhook_secret: Mapped[str | None] = mapped_column(String(100))
+    webhook_secret_sealed: Mapped[str | None] = mapped_column(Text)  # sealing.seal(secrets key, the secret)
     status: Mapped[str] = mapped_column(String(16), default="active")  # active | suspended
     price_per_call: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial per delivered call
     credit: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial; the sum of its ledger entries

@@ -53,12 +53,8 @@ def config_of(row, settings):
     """The GatewayConfig of a Gateway row (the default simulator when there is none)."""
     if row is None:
         return SIMULATOR
-    secret = None
-    if row.secret_sealed:
-        try:
-            secret = sealing.unseal(settings.secrets_key, row.secret_sealed)
-        except sealing.SealError:
-            secret = None  # the driver then fails authentication and says so in its health
+    # A secret this key cannot open is None: the driver then fails authentication and says so in its health.
+    secret = sealing.opened(settings.secrets_key, row.secret_sealed)
     return GatewayConfig(
         id=row.id, kind=row.kind, name=row.name, host=row.host, port=row.port, transport=row.transport or "udp",
         username=row.username, secret=secret, from_domain=row.from_domain, channel=row.channel,

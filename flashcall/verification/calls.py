@@ -188,6 +188,11 @@ def verify_phone(service, phone_raw, code_raw, now=None):
     return verify_call(call, code_raw, now=now)
 
 
+def was_retried(call):
+    """Whether a retry of `call` exists (a call is retried at most once)."""
+    return db.session.scalar(select(Call.id).where(Call.retry_of == call.id).limit(1)) is not None
+
+
 def retry_call(call, *, key=None, source=None, now=None):
     """A new call from a different caller number once the old one expired or failed. A call is
     retried at most once (already_retried), and the retry obeys the number's interval and daily
@@ -204,7 +209,7 @@ def retry_call(call, *, key=None, source=None, now=None):
         expire_if_due(old, at)
         if old.status not in ("expired", "failed"):
             raise VerificationError("call_still_active")
-        if db.session.scalar(select(Call.id).where(Call.retry_of == old.id).limit(1)) is not None:
+        if was_retried(old):
             raise VerificationError("already_retried")
         at, past = _after_lock(service, old.phone, gateway, drawn, at)
         return _new_call(service, old.phone, gateway, key or old.key, source or old.source, at, past, drawn,

@@ -10,6 +10,7 @@ import requests
 from ssrfguard import SSRFGuardError
 from sqlalchemy import or_, select, update
 
+from .. import sealing
 from ..clock import utcnow
 from ..db import db
 from ..models import Service, WebhookDelivery
@@ -33,6 +34,7 @@ REASONS = {
     "tls": _l("The secure (TLS) connection failed."),
     "network": _l("A network error stopped the delivery."),
     "no_url": _l("The service has no webhook URL."),
+    "no_secret": _l("Not sent: the signing secret cannot be opened with this installation's key. Rotate it."),
 }
 
 
@@ -67,13 +69,17 @@ def _claim(now, limit):
     return [db.session.get(WebhookDelivery, i) for i in claimed]
 
 
-def _request(delivery):
-    """What to send, read in this thread (the database session is not shared with senders)."""
+def _request(delivery, secrets_key):
+    """What to send, read in this thread (the database session is not shared with senders), or
+    the reason code why nothing can be. The stored secret is sealed; the signature uses it opened."""
     service = db.session.get(Service, delivery.service_id)
-    if not service.webhook_url or not service.webhook_secret:
-        return None
+    if not service.webhook_url:
+        return "no_url"
+    secret = sealing.opened(secrets_key, service.webhook_secret_sealed)
+    if secret is None:
+        return "no_secret"
     return {"url": service.webhook_url, "data": delivery.payload.encode("utf-8"),
-            "headers": signing.headers(service.webhook_secret, delivery)}
+            "headers": signing.headers(secret, delivery)}
 
 
 def _failure(exc):
@@ -95,8 +101,8 @@ def _failure(exc):
 def _send(prepared, timeout, allow_private):
     """(status code or None, reason code or None); never raises. Redirects are not followed,
     and the answer's body is never read beyond what the connection needs."""
-    if prepared is None:
-        return None, "no_url"
+    if isinstance(prepared, str):
+        return None, prepared
     try:
         with targets.session(allow_private) as http:
             response = http.post(timeout=timeout, allow_redirects=False, stream=True, **prepared)
@@ -123,14 +129,15 @@ def _record(delivery, code, error, now):
         delivery.next_attempt_at = retry_at
 
 
-def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS, allow_private=False):
+def deliver_due(limit=50, now=None, timeout=TIMEOUT_SECONDS, allow_private=False, secrets_key=None):
     """One pass: send what is due (in parallel, each bounded by `timeout` seconds). Returns how many.
-    allow_private lets deliveries reach loopback and private LAN addresses (an operator setting)."""
+    allow_private lets deliveries reach loopback and private LAN addresses (an operator setting);
+    secrets_key opens the services' sealed signing secrets (Settings.secrets_key)."""
     now = now or utcnow()
     deliveries = _claim(now, limit)
     if not deliveries:
         return 0
-    prepared = [_request(d) for d in deliveries]
+    prepared = [_request(d, secrets_key) for d in deliveries]
     db.session.commit()  # hold no transaction (on SQLite: no write lock) while waiting on receivers
     with ThreadPoolExecutor(max_workers=min(PARALLEL_SENDS, len(deliveries))) as pool:
         outcomes = list(pool.map(lambda p: _send(p, timeout, allow_private), prepared))

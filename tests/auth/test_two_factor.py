@@ -7,6 +7,7 @@ import pyotp
 import pytest
 
 from flashcall.db import db
+from flashcall.sealing import new_key, seal, unseal
 from flashcall.models import AuditEntry
 
 from ..conftest import PASSWORD
@@ -43,6 +44,22 @@ def test_turning_on_then_signing_in_needs_a_code(client, make, login):
     assert client.get("/").status_code == 200
     actions = db.session.scalars(db.select(AuditEntry.action).order_by(AuditEntry.id)).all()
     assert "auth.two_factor_enabled" in actions and actions[-1] == "auth.sign_in"
+
+
+def test_the_secret_is_stored_sealed_and_only_this_installations_key_opens_it(app, client, make, login):
+    user = make.account()
+    login(user)
+    secret, _codes = turn_on(client)
+    db.session.refresh(user)
+    stored = user.totp_secret_sealed
+    assert secret not in stored and unseal(app.config["SECRETS_KEY"], stored) == secret
+    # Sealed under another installation's key, the secret opens to nothing: its codes stop working.
+    user.totp_secret_sealed = seal(new_key(), secret)
+    db.session.commit()
+    client.post("/auth/logout")
+    client.post("/auth/login", data={"email": user.email, "password": PASSWORD})
+    assert client.post("/auth/login/code", data={"code": pyotp.TOTP(secret).now()}).status_code == 200
+    assert client.get("/").status_code == 302
 
 
 def test_a_code_is_accepted_only_once(app, make, login, client):
@@ -89,7 +106,7 @@ def test_turning_off_needs_the_password_and_a_code(client, make, login):
     done = client.post("/auth/two-factor/disable", data={"password": PASSWORD, "code": pyotp.TOTP(secret).now()})
     assert done.status_code == 302
     db.session.refresh(user)
-    assert not user.two_factor and user.totp_secret is None
+    assert not user.two_factor and user.totp_secret_sealed is None
 
 
 class TestRequired:

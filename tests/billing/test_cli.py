@@ -1,7 +1,7 @@
 """`flask --app app billing …`: adjust, set-limit, set-price, check and reconcile from scripts."""
 from flashcall.billing import admin
 from flashcall.db import db
-from flashcall.models import Account, Service
+from flashcall.models import Account, AuditEntry, Service
 
 
 def run(runner, *args):
@@ -19,6 +19,12 @@ def test_adjust_set_limit_set_price_and_check(runner, make):
     assert db.session.get(Service, service.id).price_per_call == 1_500
     checked = run(runner, "check")
     assert checked.exit_code == 0 and "ok" in checked.output
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action.startswith("billing."))
+                                 .order_by(AuditEntry.id)).all()
+    assert [e.action for e in entries] == ["billing.credit_adjusted", "billing.limit_changed", "billing.price_changed"]
+    assert {(e.account_id, e.actor_id) for e in entries} == {(service.account_id, None)}
+    assert all('"by": "cli"' in e.detail for e in entries)
+    assert '"amount": -25000' in entries[0].detail and '"new": 1500' in entries[2].detail
 
 
 def test_bad_values_exit_1_with_a_message(runner, make):

@@ -1,11 +1,13 @@
 """Reading the books: ledger entries filtered and paged newest first, downloads in batches, payments by
 account, state and method; and the platform's money settings."""
+import json
 from datetime import timedelta
 
 import pytest
 
 from flashcall.billing import BillingError, admin, credit, ledger, payments
 from flashcall.db import db
+from flashcall.models import AuditEntry
 
 from .conftest import T0
 
@@ -115,3 +117,14 @@ def test_a_manual_request_is_checked_and_trimmed(books):
         "REF-9", "paid at the branch", "manual", "pending", store.account_id)
     assert payments.request_manual(store, 1, "R" * 150, None, "   ", None, now=T0).bank_reference == "R" * 100
     assert payments.request_manual(store, 1, "R", None, "   ", None, now=T0).note is None
+
+
+def test_a_changed_default_price_is_audited_as_the_operator_and_an_unchanged_one_is_not(ctx, make):
+    operator = make.account(operator=True)
+    admin.set_default_price(2_500, user_id=operator.id, ip="203.0.113.7")
+    db.session.commit()
+    admin.set_default_price(2_500, user_id=operator.id, ip="203.0.113.7")  # saved again with other settings
+    db.session.commit()
+    [entry] = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == "billing.default_price_changed"))
+    assert (entry.account_id, entry.actor_email, entry.ip) == (operator.account_id, operator.email, "203.0.113.7")
+    assert json.loads(entry.detail) == {"old": 0, "new": 2_500}

@@ -2,6 +2,7 @@
 manual requests approved by an operator in another session, the ledger and its CSV, the banner."""
 import csv
 import io
+import json
 import re
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from flashcall.billing import admin, credit
 from flashcall.clock import utcnow
 from flashcall.db import db
-from flashcall.models import LedgerEntry, Payment
+from flashcall.models import AuditEntry, LedgerEntry, Payment
 from tests.fakes.payment_gateway import MERCHANT, PaymentGateway
 
 PASSWORD = "correct-horse-42"
@@ -43,6 +44,12 @@ def _text(response):
     return response.get_data(as_text=True)
 
 
+def _audited(action):
+    """The audit entries of one action, oldest first, each as (account, actor, address, detail)."""
+    entries = db.session.scalars(db.select(AuditEntry).where(AuditEntry.action == action).order_by(AuditEntry.id))
+    return [(e.account_id, e.actor_id, e.ip, json.loads(e.detail or "{}")) for e in entries]
+
+
 def test_the_page_shows_credit_in_toman_with_persian_digits(client, service):
     credit(service, 1_234_560, "topup", utcnow())
     admin.set_limit(service.account, -500_000)
@@ -67,6 +74,9 @@ def test_online_top_up_from_the_form_to_the_receipt(client, service, gateway):
     again = client.get(f"/billing/payments/{payment.id}/return?Authority={payment.reference}&Status=OK")
     assert again.status_code == 302
     assert db.session.query(LedgerEntry).count() == 1
+    [(account_id, actor_id, ip, detail)] = _audited("billing.topup_paid")  # once, however many returns
+    assert (account_id, actor_id, ip) == (service.account_id, payment.user_id, "127.0.0.1")
+    assert (detail["amount"], detail["payment_id"], detail["ref_id"]) == (500_000, payment.id, "201")
 
 
 def test_a_canceled_payment_says_so_and_adds_nothing(client, service, gateway):
@@ -75,6 +85,9 @@ def test_a_canceled_payment_says_so_and_adds_nothing(client, service, gateway):
     back = client.get(f"/billing/payments/{payment.id}/return?Authority={payment.reference}&Status=NOK", follow_redirects=True)
     assert "پرداخت لغو شد" in _text(back) or "لغو" in _text(back)
     assert db.session.query(LedgerEntry).count() == 0
+    [(account_id, _actor, _ip, detail)] = _audited("billing.topup_failed")
+    assert account_id == service.account_id and (detail["amount"], detail["code"]) == (200_000, "NOK")
+    assert _audited("billing.topup_paid") == []
 
 
 def test_a_foreign_authority_answers_a_persian_404(client, service):
@@ -117,6 +130,11 @@ def test_manual_request_approved_by_an_operator_in_another_session(app, client, 
     assert db.session.get(type(service), service.id).credit == 3_000_000
     page = _text(client.get("/billing/"))
     assert "۳۰۰٬۰۰۰ تومان" in page and "پرداخت‌شده" in page
+    [(account_id, actor_id, _ip, detail)] = _audited("billing.topup_approved")
+    assert (account_id, actor_id, detail["amount"], detail["bank_reference"]) == (
+        service.account_id, operator.id, 3_000_000, "TR-778899")
+    # The owner reads it in their own log, in Persian.
+    assert "درخواست شارژ تأیید شد" in _text(client.get("/audit/"))
 
 
 def test_a_rejected_request_shows_the_reason_to_the_owner(app, client, make, service):
@@ -129,6 +147,9 @@ def test_a_rejected_request_shows_the_reason_to_the_owner(app, client, make, ser
     desk.post(f"/billing/operator/payments/{request_.id}/reject", data={"reason": "واریزی با این شماره پیدا نشد."})
     assert "واریزی با این شماره پیدا نشد." in _text(client.get("/billing/"))
     assert db.session.get(type(service), service.id).credit == 0
+    [(account_id, actor_id, _ip, detail)] = _audited("billing.topup_rejected")
+    assert (account_id, actor_id) == (service.account_id, operator.id)
+    assert detail["reason"] == "واریزی با این شماره پیدا نشد."
 
 
 def test_manual_request_bad_date_keeps_what_was_typed(client, service):
@@ -169,6 +190,17 @@ def test_operator_sets_limit_price_and_adjusts_with_a_reason(app, make, service)
     assert (service.account.credit_limit, service.price_per_call, service.credit) == (-500_000, 2_000, -1_000)
     entry = db.session.scalar(db.select(LedgerEntry))
     assert (entry.kind, entry.user_id, entry.note) == ("adjustment", operator.id, "هزینه پیامک‌های آزمایشی")
+    by_operator = (service.account_id, operator.id, "127.0.0.1")
+    [limit] = _audited("billing.limit_changed")
+    assert limit[:3] == by_operator and (limit[3]["old"], limit[3]["new"]) == (0, -500_000)
+    [price] = _audited("billing.price_changed")
+    assert price[:3] == by_operator and (price[3]["old"], price[3]["new"]) == (1_000, 2_000)
+    [adjusted] = _audited("billing.credit_adjusted")  # the refused one changed nothing and is not there
+    assert adjusted[:3] == by_operator
+    assert (adjusted[3]["amount"], adjusted[3]["reason"], adjusted[3]["credit_after"]) == (
+        -1_000, "هزینه پیامک‌های آزمایشی", -1_000)
+    page = _text(desk.get("/audit/"))
+    assert "سقف اعتبار تغییر کرد" in page and "قیمت هر تماس تغییر کرد" in page and "اعتبار اصلاح شد" in page
 
 
 def test_ledger_filters_and_csv(client, make, service):

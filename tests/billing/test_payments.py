@@ -8,7 +8,7 @@ import pytest
 from flashcall.billing import BillingError, admin, balance, payments
 from flashcall.clock import utcnow
 from flashcall.db import db
-from flashcall.models import LedgerEntry, Payment
+from flashcall.models import AuditEntry, LedgerEntry, Payment
 from flashcall.settings import Settings
 from tests.fakes.payment_gateway import MERCHANT, ZIBAL_MERCHANT, PaymentGateway
 
@@ -137,6 +137,11 @@ def test_a_provider_outage_fails_the_payment_and_reconciliation_recovers_it(serv
     assert payments.reconcile(settings, now=utcnow() + timedelta(minutes=20)) == 1
     assert _credit(service) == 50_000 and _entries() == 1
     assert payments.reconcile(settings, now=utcnow() + timedelta(minutes=40)) == 0
+    # The audit log: the failure once, then the payment recovered by reconciliation.
+    steps = db.session.execute(db.select(AuditEntry.action, AuditEntry.detail).where(
+        AuditEntry.action.startswith("billing.topup")).order_by(AuditEntry.id)).all()
+    assert [action for action, _detail in steps] == ["billing.topup_failed", "billing.topup_paid"]
+    assert f'"code": "{code}"' in steps[0].detail and '"by": "reconcile"' in steps[1].detail
 
 
 def test_a_payment_whose_callback_never_came_is_found_by_reconciliation(service, settings, gateway):

@@ -21,7 +21,7 @@ def admin_account(app):
 def make_service(app, name="ورود فروشگاه", **fields):
     """A service of the signed-in admin's account; returns its id."""
     with app.app_context():
-        service = accounts.create_service(admin_account(app), name, **fields)
+        service = accounts.create_service(admin_account(app), name, secrets_key=app.config["SECRETS_KEY"], **fields)
         db.session.commit()
         return service.id
 
@@ -59,6 +59,7 @@ def seed_long_data(app):
     with app.app_context():
         account = admin_account(app)
         service = accounts.create_service(account, LONG_NAME[:120], min_interval_seconds=0,
+                                          secrets_key=app.config["SECRETS_KEY"],
                                           webhook_url="http://127.0.0.1:9/" + "hooks/" * 15 + "flashcall")
         billing_admin.set_price(service, 1500)
         billing_admin.adjust(service, 123_456_780, "شارژ آزمایشی")  # a long amount

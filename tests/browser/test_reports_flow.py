@@ -28,7 +28,7 @@ def _history(app):
     first = today - timedelta(days=min(2, jalali_today.day - 1))
     with app.app_context():
         account = db.session.scalar(db.select(User).where(User.email == ADMIN[0])).account
-        service = accounts.create_service(account, "فروشگاه")
+        service = accounts.create_service(account, "فروشگاه", secrets_key=app.config["SECRETS_KEY"])
         key, _token = accounts.create_key(service, "اپ اندروید")
         db.session.commit()
         calls, now = Calls(), utcnow()

@@ -16,6 +16,7 @@ def seed_account(app):
     with app.app_context():
         admin = db.session.scalar(select(User).where(User.email == ADMIN[0]))
         service = accounts.create_service(admin.account, "ورود فروشگاه آنلاین", min_interval_seconds=0,
+                                          secrets_key=app.config["SECRETS_KEY"],
                                           webhook_url="http://127.0.0.1:9/hooks/flashcall")  # loopback: never the internet
         billing_admin.set_price(service, 1500)
         billing_admin.adjust(service, 2_500_000, "شارژ آزمایشی")  # 250,000 Toman of credit

@@ -13,7 +13,8 @@ def test_online_top_up_from_the_button_to_the_receipt(page, live_server, screens
         live_server.app.config.update(ZARINPAL_MERCHANT_ID=MERCHANT, ZARINPAL_BASE_URL=gateway.url)
         with live_server.app.app_context():
             owner = db.session.scalar(db.select(User).where(User.email == ADMIN[0]))
-            accounts.create_service(owner.account, "Shop login", price_per_call=1_000)
+            accounts.create_service(owner.account, "Shop login", price_per_call=1_000,
+                                    secrets_key=live_server.app.config["SECRETS_KEY"])
             db.session.commit()
         sign_in(page, live_server)
         page.goto(live_server("/billing/"))

@@ -14,9 +14,8 @@ import requests
 from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import Call, WebhookDelivery
-from tests.worker import run_once
+from tests.worker import deliver_due, run_once, webhook_secret
 from flashcall.webhooks import outbox, signing
-from flashcall.webhooks.sender import deliver_due
 from tests.virtual_phone import typed_code
 from tests.waiting import eventually
 
@@ -115,7 +114,7 @@ def _start_receiver(language, source, workdir, port, secret):
 def test_webhook_receiver_accepts_our_events_and_refuses_forgeries(make, guide_examples, tmp_path, language):
     port = _free_port()
     service = make.service(webhook_url=f"http://127.0.0.1:{port}/flashcall")
-    receiver = _start_receiver(language, guide_examples[f"{language}-webhook"], tmp_path, port, service.webhook_secret)
+    receiver = _start_receiver(language, guide_examples[f"{language}-webhook"], tmp_path, port, webhook_secret(service))
     try:
         call = Call(service_id=service.id, phone="+989121234567", caller_number="+982191000123", code_length=4,
                     status="verified", expires_at=utcnow() + timedelta(minutes=2))
@@ -131,7 +130,8 @@ def test_webhook_receiver_accepts_our_events_and_refuses_forgeries(make, guide_e
         forged = {signing.TIMESTAMP_HEADER: now, signing.SIGNATURE_HEADER: signing.sign("whsec_guess", now, body)}
         assert requests.post(service.webhook_url, data=body, headers=forged, timeout=5).status_code == 401
         old = str(int(time.time()) - 3600)
-        replayed = {signing.TIMESTAMP_HEADER: old, signing.SIGNATURE_HEADER: signing.sign(service.webhook_secret, old, body)}
+        replayed = {signing.TIMESTAMP_HEADER: old,
+                    signing.SIGNATURE_HEADER: signing.sign(webhook_secret(service), old, body)}
         assert requests.post(service.webhook_url, data=body, headers=replayed, timeout=5).status_code == 401
     finally:
         receiver.kill()

@@ -179,6 +179,21 @@ def test_expiry_seen_by_polling_offers_a_retry_from_another_number(app, client, 
     assert retried.source == "dashboard"
 
 
+def test_a_call_already_retried_offers_no_second_retry(app, client, developer):
+    start(client, developer)
+    run_once()
+    call = only_call(app)
+    call.expires_at = utcnow() - timedelta(seconds=1)
+    db.session.commit()
+    client.post(f"/test/calls/{call.id}/retry", headers=HX)
+    assert only_call(app).retry_of == call.id
+    html = client.get(f"/test/?call_id={call.id}").get_data(as_text=True)
+    assert 'data-status="expired"' in html and 'id="retry-button"' not in html
+    # A second tab still showing the old card: the refusal is said, and the button goes.
+    html = client.post(f"/test/calls/{call.id}/retry", headers=HX).get_data(as_text=True)
+    assert localised(app, "already_retried") in html and 'id="retry-button"' not in html
+
+
 def test_verify_after_expiry_says_so(app, client, developer):
     start(client, developer)
     run_once()

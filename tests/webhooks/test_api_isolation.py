@@ -3,7 +3,7 @@ import threading
 
 from flashcall.db import db
 from flashcall.models import WebhookDelivery
-from flashcall.webhooks.sender import deliver_due
+from tests.worker import deliver_due
 from tests.waiting import eventually
 
 

@@ -8,12 +8,13 @@ import pytest
 from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import WebhookDelivery
+from flashcall.sealing import new_key, seal
 from flashcall.telephony.drivers import simulator
 from flashcall.verification import cancel_call, start_call, verify_call
 from flashcall.webhooks import outbox
-from flashcall.webhooks.sender import backoff, deliver_due
+from flashcall.webhooks.sender import backoff
 from tests.virtual_phone import typed_code
-from tests.worker import run_once
+from tests.worker import deliver_due, run_once
 
 from .conftest import make_call
 
@@ -127,11 +128,20 @@ def test_a_service_that_lost_its_url_fails_the_try_without_a_request(service, re
 
 def test_a_service_without_a_secret_sends_nothing_unsigned(service, receiver):
     delivery = outbox.enqueue(make_call(service), "delivered")
-    service.webhook_secret = None
+    service.webhook_secret_sealed = None
     db.session.commit()
     deliver_due(allow_private=True)
     db.session.refresh(delivery)
     assert delivery.status == "pending" and receiver.requests == []
+
+
+def test_a_secret_sealed_under_another_key_sends_nothing_and_says_why(service, receiver):
+    delivery = outbox.enqueue(make_call(service), "delivered")
+    service.webhook_secret_sealed = seal(new_key(), "whsec_from-another-installation")
+    db.session.commit()
+    deliver_due(allow_private=True)
+    db.session.refresh(delivery)
+    assert delivery.status == "pending" and receiver.requests == [] and delivery.last_error == "no_secret"
 
 
 def test_the_headers_as_sent(service, receiver):

@@ -3,8 +3,9 @@ import pytest
 
 from flashcall.db import db
 from flashcall.models import WebhookDelivery
+from flashcall.sealing import unseal
 from flashcall.webhooks import outbox
-from flashcall.webhooks.sender import deliver_due
+from tests.worker import deliver_due, webhook_secret
 
 from .conftest import make_call
 
@@ -25,11 +26,18 @@ def test_owner_sees_url_secret_and_last_error(client, login, setup, receiver):
     deliver_due(allow_private=True)
     login(owner)
     page = client.get(f"/webhooks/services/{service.id}/deliveries").get_data(as_text=True)
-    assert receiver.url in page and service.webhook_secret in page
+    assert receiver.url in page and webhook_secret(service) in page
     assert "HTTP ۵۰۰" in page and "پاسخ" in page and delivery.call_id in page
     assert "nope" not in page  # the receiver's answer is never shown
     assert f"/webhooks/deliveries/{delivery.id}/resend" in page
     assert f"/webhooks/services/{service.id}/rotate" in page
+
+
+def test_the_secret_is_stored_sealed(app, setup):
+    _owner, service, _delivery = setup
+    secret = webhook_secret(service)
+    assert secret.startswith("whsec_") and secret not in service.webhook_secret_sealed
+    assert unseal(app.config["SECRETS_KEY"], service.webhook_secret_sealed) == secret
 
 
 def test_viewer_sees_deliveries_but_not_the_secret_and_cannot_change_anything(client, login, make, setup):
@@ -39,23 +47,23 @@ def test_viewer_sees_deliveries_but_not_the_secret_and_cannot_change_anything(cl
     response = client.get(f"/webhooks/services/{service.id}/deliveries")
     page = response.get_data(as_text=True)
     assert response.status_code == 200 and delivery.call_id in page
-    assert service.webhook_secret not in page and "/resend" not in page
+    assert webhook_secret(service) not in page and "/resend" not in page
     assert client.post(f"/webhooks/services/{service.id}/rotate").status_code == 403
     assert client.post(f"/webhooks/deliveries/{delivery.id}/resend").status_code == 403
 
 
 def test_rotating_the_secret_signs_later_deliveries_with_the_new_one(client, login, make, setup, receiver):
     owner, service, delivery = setup
-    old = service.webhook_secret
+    old = webhook_secret(service)
     login(make.user(owner.account, role="developer"))
     response = client.post(f"/webhooks/services/{service.id}/rotate", headers={"HX-Request": "true"})
     db.session.refresh(service)
-    assert response.status_code == 200 and service.webhook_secret != old
-    assert service.webhook_secret in response.get_data(as_text=True)
+    assert response.status_code == 200 and webhook_secret(service) != old
+    assert webhook_secret(service) in response.get_data(as_text=True)
     deliver_due(allow_private=True)
     from flashcall.webhooks import signing
     request = receiver.requests[-1]
-    assert signing.is_valid(service.webhook_secret, request["headers"]["X-Flashcall-Timestamp"],
+    assert signing.is_valid(webhook_secret(service), request["headers"]["X-Flashcall-Timestamp"],
                             request["body"], request["headers"]["X-Flashcall-Signature"])
     assert not signing.is_valid(old, request["headers"]["X-Flashcall-Timestamp"],
                                 request["body"], request["headers"]["X-Flashcall-Signature"])

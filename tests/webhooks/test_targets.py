@@ -7,7 +7,7 @@ import pytest
 from flashcall.db import db
 from flashcall.models import Service
 from flashcall.webhooks import outbox, targets
-from flashcall.webhooks.sender import deliver_due
+from tests.worker import deliver_due
 
 from .conftest import make_call
 

@@ -104,7 +104,7 @@ def second_step():
     if not throttle.attempt(user.email, client_address(), limits):
         return throttled("auth/code.html", form)
     code = form.code.data
-    if credentials.verify_totp(user, code):
+    if credentials.verify_totp(user, code, current_app.config["SECRETS_KEY"]):
         action = None
     elif credentials.use_recovery_code(user, code):
         action = "auth.recovery_code_used"

@@ -1,7 +1,7 @@
 """Two-factor sign-in: set it up with an authenticator app (QR code drawn here, by segno), keep
 recovery codes, turn it off with the password and a code."""
 import segno
-from flask import flash, make_response, redirect, render_template, session, url_for
+from flask import current_app, flash, make_response, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 from markupsafe import Markup
@@ -51,7 +51,7 @@ def two_factor_enable():
             form.code.errors.append(_("The code is not correct. Check the time on your phone and try again."))
         return render_template("auth/two_factor_setup.html", form=form, secret=secret,
                                qr=qr_svg(credentials.provisioning_uri(user, secret))), 422
-    codes = credentials.enable_two_factor(user, secret)
+    codes = credentials.enable_two_factor(user, secret, current_app.config["SECRETS_KEY"])
     audited("auth.two_factor_enabled", user.email)
     db.session.commit()
     session.pop(SETUP, None)
@@ -62,7 +62,9 @@ def _password_and_code_ok(user, form):
     if not throttle.password_ok(user, form.password.data, client_address()):
         form.password.errors.append(_("The password is not correct."))
         return False
-    if not (credentials.verify_totp(user, form.code.data) or credentials.use_recovery_code(user, form.code.data)):
+    code = form.code.data
+    if not (credentials.verify_totp(user, code, current_app.config["SECRETS_KEY"])
+            or credentials.use_recovery_code(user, code)):
         form.code.errors.append(_("The code is not correct."))
         return False
     return True

@@ -13,6 +13,7 @@ from ...models import Account, Service
 from ...settings import Settings
 from ..display import digits
 from ..scoping import operator_required
+from ..trail import client_address
 from . import bp, money_input
 from .forms import AdjustForm, LimitForm, PlatformForm, PriceForm, RejectForm
 
@@ -48,7 +49,7 @@ def operator_index():
 @operator_required
 def approve(payment_id):
     try:
-        payment = payments.approve(payment_id, current_user.id)
+        payment = payments.approve(payment_id, current_user.id, ip=client_address())
     except BillingError as error:
         flash(error.message, "warning")
     else:
@@ -61,7 +62,8 @@ def approve(payment_id):
 def reject(payment_id):
     form = RejectForm()
     try:
-        payments.reject(payment_id, current_user.id, form.reason.data if form.validate_on_submit() else "")
+        payments.reject(payment_id, current_user.id, form.reason.data if form.validate_on_submit() else "",
+                        ip=client_address())
     except BillingError as error:
         flash(error.message, "warning")
     else:
@@ -79,7 +81,7 @@ def adjust():
         return _page(adjust=form, status=400)
     service = db.session.get(Service, form.service_id.data)
     try:
-        entry = admin.adjust(service, amount, form.reason.data, user_id=current_user.id)
+        entry = admin.adjust(service, amount, form.reason.data, user_id=current_user.id, ip=client_address())
     except BillingError as error:
         form.reason.errors.append(error.message)
         return _page(adjust=form, status=400)
@@ -103,7 +105,7 @@ def set_limit(account_id):
         return redirect(url_for(".operator_index"))
     if limit is not None:
         limit = -abs(limit)  # typed as "500000" or "-500000": a limit is always below zero
-        admin.set_limit(account, limit)
+        admin.set_limit(account, limit, user_id=current_user.id, ip=client_address())
         db.session.commit()
         flash(_("The limit of “%(account)s” is now %(limit)s.", account=account.name,
                 limit=digits(f"{money_input.in_unit(limit):,}")), "success")
@@ -123,7 +125,7 @@ def set_price(service_id):
     try:
         if price is None:
             raise BillingError("amount_invalid")
-        admin.set_price(service, price)
+        admin.set_price(service, price, user_id=current_user.id, ip=client_address())
     except BillingError as error:
         flash(error.message, "danger")
     else:
@@ -141,7 +143,7 @@ def platform_settings():
     if price is None or maximum is None:
         return _page(platform=form, status=400)
     try:
-        admin.set_default_price(price)
+        admin.set_default_price(price, user_id=current_user.id, ip=client_address())
     except BillingError as error:
         form.default_price.errors.append(error.message)
         return _page(platform=form, status=400)

@@ -16,6 +16,7 @@ from ...models.ledger import KINDS
 from ...settings import Settings
 from ..display import digits, jalali
 from ..scoping import get_owned_or_404, owned, requires
+from ..trail import client_address
 from . import bp, money_input
 from .forms import ManualTopUpForm, TopUpForm
 
@@ -68,7 +69,7 @@ def pay():
     try:
         _payment, url = payments.start_online(
             service, amount, current_user.id, _settings(),
-            lambda payment_id: url_for(".returned", payment_id=payment_id, _external=True))
+            lambda payment_id: url_for(".returned", payment_id=payment_id, _external=True), ip=client_address())
     except BillingError as error:
         form.amount.errors.append(digits(error.message))
         return _index(online=form, status=400)
@@ -80,7 +81,7 @@ def returned(payment_id):
     """Where the provider sends the payer back. Verifies whether or not a session is present
     (the payment is credited once either way); the receipt itself needs the owner signed in."""
     try:
-        payment = payments.complete_online(payment_id, request.args, _settings())
+        payment = payments.complete_online(payment_id, request.args, _settings(), ip=client_address())
     except BillingError as error:  # no payment of ours: nothing changed
         return render_template("errors/error.html", status=404, message=error.message), 404
     if payment.status != "paid":

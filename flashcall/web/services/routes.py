@@ -1,5 +1,5 @@
 """Service pages: list, create, detail, edit, suspend and activate."""
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -30,7 +30,7 @@ def new():
     if form.validate_on_submit():
         try:
             service = accounts.create_service(current_user.account, price_per_call=billing_admin.default_price(),
-                                              **form.settings())
+                                              secrets_key=current_app.config["SECRETS_KEY"], **form.settings())
         except accounts.DuplicateNameError:  # made by someone else since the form was checked
             form.name.errors.append(NAME_TAKEN)
         else:

@@ -39,7 +39,7 @@ def clock(seconds):
 
 bp.context_processor(lambda: dict(
     fingerprint=fingerprint, inbox_fingerprint=inbox_fingerprint, seconds_left=seconds_left,
-    clock=clock, final_states=FINAL, verifiable_states=VERIFIABLE))
+    clock=clock, final_states=FINAL, verifiable_states=VERIFIABLE, was_retried=engine.was_retried))
 
 
 @bp.after_request

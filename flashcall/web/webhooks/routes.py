@@ -1,13 +1,14 @@
 """The service page's webhook fragment: URL, secret, rotation, recent deliveries and resending."""
-from flask import flash, redirect, render_template, url_for
+from flask import current_app, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_login import current_user
 from sqlalchemy import select
 
 from ...clock import utcnow
 from ...db import db
 from ...extensions import htmx
 from ...models import Service, WebhookDelivery
-from ...accounts import new_webhook_secret
+from ...accounts import new_webhook_secret, webhook_secret
 from ...webhooks.sender import reason_text
 from ..scoping import get_owned_or_404, requires
 from ..trail import audited
@@ -17,11 +18,12 @@ RECENT = 20
 
 
 def _fragment(service, notice=None):
+    secret = webhook_secret(service, current_app.config["SECRETS_KEY"]) if current_user.can("develop") else None
     deliveries = db.session.scalars(
         select(WebhookDelivery).where(WebhookDelivery.service_id == service.id)
         .order_by(WebhookDelivery.id.desc()).limit(RECENT)).all()
     html = render_template("webhooks/_deliveries.html", service=service, deliveries=deliveries, notice=notice,
-                           reason=reason_text)
+                           reason=reason_text, secret=secret)
     return html, 200, {"Vary": "HX-Request"}
 
 
@@ -43,7 +45,7 @@ def deliveries(service_id):
 @requires("develop")
 def rotate(service_id):
     service = get_owned_or_404(Service, service_id)
-    service.webhook_secret = new_webhook_secret()
+    new_webhook_secret(service, current_app.config["SECRETS_KEY"])
     audited("webhook.secret_rotated", service.name, service_id=service.id)
     db.session.commit()
     return _after_change(service, _("A new signing secret was made. Update your receiver with it."))
