@@ -109,7 +109,8 @@ def one_database(name, url, args):
     with app.app_context():
         upgrade(directory=str(ROOT / "migrations"))
         user = accounts.create_account("Bench", "bench@example.com", "bench-password-42")
-        service = accounts.create_service(user.account, "Bench", code_length=4)
+        service = accounts.create_service(user.account, "Bench", code_length=4,
+                                          secrets_key=app.config["SECRETS_KEY"])
         gateway = routing.ensure_default_gateway()
         db.session.commit()
         service_id, gateway_id = service.id, gateway.id
