@@ -14,12 +14,11 @@ against the free service, in alternating rounds (calls and verify), and acceptâ†
     .venv/bin/python bench/api.py [--databases sqlite,postgresql] [--requests 1000] [--concurrency 16]
                                   [--rate 50] [--seconds 10] [--rounds 2] [--ledger-rows 1000000]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
-Then the dispatcher alone: N calls queued at once, drained by one dispatcher (calls/s, CPU ms per call).
+The dispatcher alone (calls/s, CPU per call, set-based against bare SQL): bench/dispatcher.py.
 """
 import argparse
 import json
 import os
-import signal
 import statistics
 import subprocess
 import sys
@@ -230,30 +229,6 @@ def priced(stack, free_headers, args):
     accept_to_dial(stack, headers, "0994", args, label="acceptâ†’dial priced")
 
 
-def dispatcher_alone(stack, count):
-    """Queue `count` calls at once with the dispatcher stopped, then time one dispatcher draining them."""
-    for process in stack.dispatchers:
-        stack.kill(process, signal.SIGTERM)
-    stack.dispatchers.clear()
-    service_id = stack.last_service_id
-    gateway_id = stack.query("SELECT id FROM gateway WHERE is_default")[0][0]
-    now = "now()" if stack.pg else "datetime('now')"
-    later = "now() + interval '1 hour'" if stack.pg else "datetime('now', '+1 hour')"
-    numbers = "generate_series(1, %s) AS g(n)" if stack.pg else         "(WITH RECURSIVE s(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM s WHERE n < %s) SELECT n FROM s) AS g"
-    uuid = "gen_random_uuid()::text" if stack.pg else "lower(hex(randomblob(16)))"
-    stack.query(f"INSERT INTO call (id, service_id, phone, caller_number, code_length, status, attempts, source,"
-                f" created_at, expires_at, cost, reserved, gateway_id)"
-                f" SELECT {uuid}, %s, '+98930' || (1000000 + n), '+98219100' || (1000 + n % 9000), 4, 'queued', 0,"
-                f" 'api', {now}, {later}, 0, 0, %s FROM {numbers}", (service_id, gateway_id, count))
-    process = stack.start_dispatcher("bench-alone")
-    started = time.perf_counter()
-    wait_dialed(stack, timeout=600)
-    elapsed = time.perf_counter() - started
-    cpu = cpu_seconds(process.pid)
-    print(f"dispatcher alone: {count} queued calls drained in {elapsed:.2f} s = {count / elapsed:6.1f} calls/s,"
-          f" {1000 * cpu / count:5.2f} CPU ms per call (start-up included)", flush=True)
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -263,7 +238,6 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--ledger-rows", type=int, default=1_000_000)
-    parser.add_argument("--drain", type=int, default=5000, help="calls queued at once for the dispatcher alone")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     env = {"FLASHCALL_SIM_RING_DELAY": "0", "FLASHCALL_SIM_RING_SECONDS": "0"}
@@ -280,7 +254,6 @@ def main():
             api_rounds(stack, headers, args)
             accept_to_dial(stack, headers, "0910", args)
             priced(stack, headers, args)
-            dispatcher_alone(stack, args.drain)
 
 
 if __name__ == "__main__":
