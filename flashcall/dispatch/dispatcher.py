@@ -63,7 +63,8 @@ def _claiming(now, lease_until, worker_id, limit):
     dialed_at = case((CALLS.c.created_at > now, CALLS.c.created_at), else_=now)
     return (CALLS.update().where(CALLS.c.id.in_(chosen.scalar_subquery()))
             .values(status="dialing", dialed_at=dialed_at, lease_owner=worker_id, lease_expires_at=lease_until)
-            .returning(CALLS.c.id, CALLS.c.phone, CALLS.c.caller_number, CALLS.c.gateway_id, CALLS.c.dialed_at))
+            .returning(CALLS.c.id, CALLS.c.phone, CALLS.c.caller_number, CALLS.c.gateway_id, CALLS.c.dialed_at,
+                       CALLS.c.created_at))
 
 
 def _transition(call, driver, event, at, moves):
@@ -122,7 +123,7 @@ class Dispatcher:
         Set-based: one UPDATE … RETURNING moves the batch, one INSERT writes its events."""
         def work():
             rows = db.session.execute(_claiming(now, now + self.lease, self.worker_id, limit)).all()
-            rows.sort(key=lambda row: (row.dialed_at, row.id))  # the oldest call is dialled first
+            rows.sort(key=lambda row: row.created_at)  # the oldest call is dialled first
             if rows:
                 db.session.execute(EVENTS.insert(), [
                     {"call_id": row.id, "kind": "dialing", "at": row.dialed_at, "detail": None} for row in rows])

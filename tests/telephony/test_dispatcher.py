@@ -205,3 +205,15 @@ def test_a_batch_is_moved_in_as_many_statements_as_one_call(make):
             ["delivered"] * n
         assert all(_kinds(call) == ["queued", "dialing", "ringing", "delivered"] for call in calls)
     assert counts[0] == counts[1], applied
+
+
+def test_a_batch_is_dialled_oldest_first(service):
+    calls = [start_call(service, f"+98912{i:07d}", now=T0 + timedelta(seconds=i)) for i in range(12)]
+    dispatcher = Dispatcher("order", settings())
+    dialled = []
+    dispatcher._dial = lambda driver, request: dialled.append(request.call_id)
+    try:
+        dispatcher.claim(T0 + timedelta(minutes=1))
+    finally:
+        dispatcher.close()
+    assert dialled == [call.id for call in calls]
