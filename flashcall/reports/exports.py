@@ -104,18 +104,44 @@ class Cells:
 
 
 def batches(criteria, size=None):
-    """The criteria's calls as raw rows (SELECTED), newest first, `size` at a time. Closing the
-    generator early (a client that went away) closes the cursor and so stops the query."""
+    """The criteria's calls as raw rows (SELECTED, tuples as the driver reads them), newest first,
+    `size` at a time. Closing the generator early (a client that went away) closes the cursor and
+    so stops the query.
+
+    The rows are read from the driver's cursor, not through SQLAlchemy's result: its Row objects
+    cost about as much as the fetch itself (a million calls on SQLite: 9.5 s against 5.4 s), and
+    SELECTED needs no result processing. On PostgreSQL the cursor is a server-side (named) one; on
+    SQLite the statement runs in autocommit mode, a read that takes no write lock."""
     statement = newest_first(criteria, SELECTED)
     if statement is None:
         return
     size = size or BATCH
     with read_connection() as connection:
-        result = connection.execution_options(stream_results=True, max_row_buffer=size).execute(statement)
+        sql, parameters = _driver_statement(statement, connection.dialect)
+        driver = connection.connection.dbapi_connection
+        postgresql = connection.dialect.name == "postgresql"
+        cursor = driver.cursor(name="flashcall_export") if postgresql else driver.cursor()
         try:
-            yield from result.partitions(size)
+            cursor.execute(sql, parameters)
+            while rows := cursor.fetchmany(size):
+                yield rows
         finally:
-            result.close()
+            cursor.close()
+
+
+def _driver_statement(statement, dialect):
+    """(SQL, parameters) of `statement` in the driver's own form, the parameters converted as
+    SQLAlchemy would convert them (a time is text on SQLite)."""
+    compiled = statement.compile(dialect=dialect, compile_kwargs={"render_postcompile": True})
+    values = compiled.construct_params()
+    for name, bind in compiled.binds.items():
+        if name in values:
+            processor = bind.type.dialect_impl(dialect).bind_processor(dialect)
+            if processor is not None:
+                values[name] = processor(values[name])
+    if compiled.positiontup is not None:
+        return compiled.string, tuple(values[name] for name in compiled.positiontup)
+    return compiled.string, values
 
 
 def csv_chunks(criteria, cells, header, size=None):
