@@ -2,7 +2,7 @@
 
 - A service's `credit` is the sum of its ledger entries; the account's `balance` the sum of its
   services' credit; the account's `reserved` what calls in flight hold.
-- A call reserves its service's price when accepted (`reserve`): one conditional UPDATE of the
+- A call reserves its service's price when accepted (`HOLDING`): one conditional UPDATE of the
   account row, so the limit holds exactly however many calls race (PostgreSQL re-checks the
   condition after waiting for the row; SQLite serialises writers).
 - When the call is delivered (or answered, or verified while ringing) the reservation becomes the
@@ -51,17 +51,6 @@ def hold(params):
     """Execute HOLDING with `params` (holding_params); refused: InsufficientCredit. Does not commit."""
     if db.session.execute(HOLDING, params).first() is None:
         raise InsufficientCredit()
-
-
-def reserve(service):
-    """Hold the service's price on its account for a new call; returns the amount held.
-    Raises InsufficientCredit when the account's total less its reservations would fall below its limit.
-    Does not commit."""
-    params = holding_params(service)
-    if params is None:
-        return 0
-    hold(params)
-    return params["hold_price"]
 
 
 def settle(call, status, now):

@@ -122,14 +122,14 @@ class Dispatcher:
         """Claim queued calls and mark them dialling (one commit), then hand them to their drivers.
         Set-based: one UPDATE … RETURNING moves the batch, one INSERT writes its events."""
         def work():
-            rows = db.session.execute(_claiming(now, now + self.lease, self.worker_id, limit)).all()
-            rows.sort(key=lambda row: row.created_at)  # the oldest call is dialled first
-            if rows:
+            claimed = db.session.execute(_claiming(now, now + self.lease, self.worker_id, limit)).all()
+            claimed.sort(key=lambda row: row.created_at)  # the oldest call is dialled first
+            if claimed:
                 db.session.execute(EVENTS.insert(), [
-                    {"call_id": row.id, "kind": "dialing", "at": row.dialed_at, "detail": None} for row in rows])
+                    {"call_id": row.id, "kind": "dialing", "at": row.dialed_at, "detail": None} for row in claimed])
             drivers = {}
             return [(self._driver(drivers, row.gateway_id), Dial(row.id, row.phone, row.caller_number, row.dialed_at))
-                    for row in rows]
+                    for row in claimed]
         placed = commit_or_rollback(work)  # nothing is read after the commit: no transaction stays open
         for driver, request in placed:
             log.debug("call %s dialing", request.call_id)

@@ -3,13 +3,10 @@ never the number (nor the code) the same phone got last time, and never one that
 another phone on that gateway right now."""
 import secrets
 
-from sqlalchemy import literal, select, union_all
-
-from ..db import db
-from ..models import Call
-from ..models.call import PENDING
+from ..clock import tehran_day_start
 from ..telephony.numbers import list_numbers, supports
 from ..translation import lazy as _l
+from . import history
 from .errors import VerificationError
 
 CANDIDATES = 8  # numbers drawn per look-up: all taken at once is vanishingly rare for a pattern
@@ -51,13 +48,8 @@ def _in_use(gateway_id, candidates, service_id, phone):
     """(numbers among `candidates` ringing on the gateway now, the number this phone got last), in one query."""
     if gateway_id is None or service_id is None:
         return set(), None
-    busy = select(literal(False).label("last"), Call.caller_number).where(
-        Call.gateway_id == gateway_id, Call.status.in_(PENDING), Call.caller_number.in_(candidates))
-    last = (select(literal(True).label("last"), Call.caller_number)
-            .where(Call.service_id == service_id, Call.phone == phone)
-            .order_by(Call.created_at.desc()).limit(1).subquery())
-    rows = db.session.execute(union_all(busy, select(last))).all()
-    return {number for is_last, number in rows if not is_last}, next((n for is_last, n in rows if is_last), None)
+    past = history.read(service_id, phone, tehran_day_start(), gateway_id, candidates)
+    return past.busy, past.last_number
 
 
 def candidates(gateway, length, avoid_code=None):

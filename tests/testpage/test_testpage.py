@@ -163,13 +163,19 @@ def test_full_flow_wrong_code_right_code_and_polling_stops(app, client, develope
     assert poll(client, call).get_data(as_text=True).count("hx-trigger") == 0
 
 
-def test_expiry_seen_by_polling_offers_a_retry_from_another_number(app, client, developer):
+def _delivered_then_expired(app, client, developer):
+    """A call started from the page and delivered, then past its deadline: the shortest code lifetime
+    is a minute, so the deadline is moved instead of waited for."""
     start(client, developer)
     run_once()
     call = only_call(app)
-    # The shortest code lifetime is a minute; move the deadline instead of waiting.
     call.expires_at = utcnow() - timedelta(seconds=1)
     db.session.commit()
+    return call
+
+
+def test_expiry_seen_by_polling_offers_a_retry_from_another_number(app, client, developer):
+    call = _delivered_then_expired(app, client, developer)
     html = poll(client, call, seen="delivered.0").get_data(as_text=True)
     assert 'data-status="expired"' in html and 'id="retry-button"' in html and "hx-trigger" not in html
     html = client.post(f"/test/calls/{call.id}/retry", headers=HX).get_data(as_text=True)
@@ -180,11 +186,7 @@ def test_expiry_seen_by_polling_offers_a_retry_from_another_number(app, client, 
 
 
 def test_a_call_already_retried_offers_no_second_retry(app, client, developer):
-    start(client, developer)
-    run_once()
-    call = only_call(app)
-    call.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    call = _delivered_then_expired(app, client, developer)
     client.post(f"/test/calls/{call.id}/retry", headers=HX)
     assert only_call(app).retry_of == call.id
     html = client.get(f"/test/?call_id={call.id}").get_data(as_text=True)
@@ -195,11 +197,7 @@ def test_a_call_already_retried_offers_no_second_retry(app, client, developer):
 
 
 def test_verify_after_expiry_says_so(app, client, developer):
-    start(client, developer)
-    run_once()
-    call = only_call(app)
-    call.expires_at = utcnow() - timedelta(seconds=1)
-    db.session.commit()
+    call = _delivered_then_expired(app, client, developer)
     html = client.post(f"/test/calls/{call.id}/verify", data={"code": typed_code(E164, 4)},
                        headers=HX).get_data(as_text=True)
     # One notice: the card's own "the code has expired", not the engine's error repeated beside it.
