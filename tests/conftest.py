@@ -3,12 +3,14 @@
 The suite runs on SQLite by default and on PostgreSQL when TEST_DATABASE_URL is set.
 """
 import os
+import shutil
 import threading
 from contextlib import contextmanager
 
 import pytest
 from flask import g, request_started
 from sqlalchemy import text
+from werkzeug.routing.rules import Rule
 from werkzeug.serving import make_server
 
 from flashcall.factory import create_app
@@ -39,6 +41,37 @@ def _pg_schema():
     yield app
 
 
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory):
+    """On SQLite, the schema built once per session; each test starts from a copy of the file
+    (building it costs more than a small test's own work)."""
+    if PG_URL:
+        return None
+    path = tmp_path_factory.mktemp("template") / "schema.db"
+    app = create_app({"SQLALCHEMY_DATABASE_URI": f"sqlite:///{path}", "SECRET_KEY": "test"})
+    with app.app_context():
+        db.create_all()
+        db.engine.dispose()  # the last connection closed: the WAL is folded into the file
+    return path
+
+
+_original_compile_builder = Rule._compile_builder
+_builders = {}
+
+
+def _reused_builder(self, append_unknown=True):
+    """werkzeug compiles each URL rule's builder (ast, then compile()) for every app, and the suite
+    makes an app per test: a builder made for the same rule is reused. It is pure in what makes the
+    key; the rule's own converters are reached through `self` when it is called."""
+    key = (self.rule, tuple(self._trace), repr(sorted((self.defaults or {}).items())), append_unknown)
+    if key not in _builders:
+        _builders[key] = _original_compile_builder(self, append_unknown)
+    return _builders[key]
+
+
+Rule._compile_builder = _reused_builder
+
+
 def _truncate_all():
     names = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
     db.session.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
@@ -52,7 +85,7 @@ def app_config(tmp_path):
 
 
 @pytest.fixture
-def app(tmp_path, _pg_schema, app_config):
+def app(tmp_path, _pg_schema, _sqlite_template, app_config):
     url = _pg_url(PG_URL) if PG_URL else f"sqlite:///{tmp_path / 'test.db'}"
     config = {
         "TESTING": True,
@@ -69,6 +102,8 @@ def app(tmp_path, _pg_schema, app_config):
     with app.app_context():
         if PG_URL:
             _truncate_all()
+        elif str(db.engine.url) == url and not os.path.exists(tmp_path / "test.db"):
+            shutil.copyfile(_sqlite_template, tmp_path / "test.db")
         else:
             db.create_all()
         from flashcall.telephony.routing import ensure_default_gateway
