@@ -142,6 +142,11 @@ class TcpTransport:
         self._queue.put((self.sequence, data, (str(address[0]), int(address[1] or 5060))))
         self._wake()
 
+    def addresses(self):
+        """The remote addresses with a connection open or being made (for tests and logs; from any
+        thread, it may raise RuntimeError while the thread changes them)."""
+        return tuple(self._connections)
+
     def shutdown(self):
         self._stopping = True
         self._wake()
