@@ -7,9 +7,9 @@ import pytest
 
 from flashcall.telephony.drivers import sip
 from flashcall.telephony.drivers.sip_tcp import FramingError, MessageReader
+from flashcall.telephony.gateways import GatewayConfig
 
 from .events import dial
-from .sip_uas import SipEndpoint
 from tests.waiting import eventually
 
 
@@ -129,7 +129,7 @@ def test_options_probe_over_tcp(endpoint):
 
 def test_options_probe_of_a_tcp_gateway_speaks_tcp(endpoint):
     far = endpoint(final=None, transport="tcp")
-    gateway = type("Gateway", (), {"host": "127.0.0.1", "port": far.port, "transport": "tcp"})
+    gateway = GatewayConfig(7, "sip", "trunk", host="127.0.0.1", port=far.port, transport="tcp")
     assert sip.SipDriver.probe(gateway, timeout=3).ok
     assert far.methods() == ["OPTIONS"]
 

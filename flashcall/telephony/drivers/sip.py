@@ -3,9 +3,9 @@
 sippy's event loop (ED2) runs in one thread of its own for the whole process, with one UDP socket
 shared by every SIP gateway (sippy keeps its local address process-wide) and, once a gateway wants
 TCP, one TCP transport beside it (sip_tcp). Other threads never touch a UA or a timer: they hand
-work to that thread with ED2.callFromThread. What the far end
-says comes back as events: 180/183 → ringing; CANCEL after the ring time → delivered; 200 (someone
-picked up) → BYE at once and answered; a final error → failed with the reason below.
+work to that thread with ED2.callFromThread. What the far end says comes back as events: 180/183 →
+ringing; CANCEL after the ring time → delivered; 200 (someone picked up) → BYE at once and answered;
+a final error → failed with the reason below (a TCP connection refused or broken: gateway_error).
 """
 import itertools
 import logging
