@@ -1,6 +1,8 @@
-"""One dispatcher through the SIP driver against sipp on loopback, beside the same through the simulator.
+"""One dispatcher through the SIP driver against sipp on loopback (over UDP and over TCP), beside the
+same through the simulator.
 
-For each gateway kind, in the same run and on the same scratch PostgreSQL database:
+For each gateway kind (simulator, sip over UDP, sip-tcp), in the same run and on the same scratch
+PostgreSQL database:
   throughput  N calls queued at once, each ringing --ring seconds then canceled: calls per second
               from the first dial to the last end (one dispatcher, DISPATCH_MAX_INFLIGHT in flight)
   latency     calls accepted at --rate per second for --seconds: accept (created_at) → INVITE sent
@@ -9,7 +11,7 @@ The dispatcher is the worker loop in a thread of this process; calls are accepte
 (start_call, as the API does) from the main thread. sipp (Debian's sip-tester) answers 100/180 and
 waits for our CANCEL.
 
-    .venv/bin/python bench/sip.py [--calls 1000] [--ring 1] [--rate 50] [--seconds 10]
+    .venv/bin/python bench/sip.py [--calls 1000] [--ring 1] [--rate 50] [--seconds 10] [--kinds simulator,sip,sip-tcp]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
@@ -71,9 +73,9 @@ class Phones:
 
 def _service(app, kind, port, ring):
     settings = Settings.from_config(app.config)
-    values = {"kind": kind, "name": f"bench {kind}", "ring_seconds": ring}
-    if kind == "sip":
-        values.update(host="127.0.0.1", port=port)
+    values = {"kind": "sip" if kind.startswith("sip") else kind, "name": f"bench {kind}", "ring_seconds": ring}
+    if kind.startswith("sip"):
+        values.update(host="127.0.0.1", port=port, transport="tcp" if kind == "sip-tcp" else "udp")
     gateway = gateways.create_gateway(values, settings, blocks=["+9821910XXXXXX"])
     user = accounts.create_account(f"bench {kind}", f"bench-{kind}@example.com", "bench-password-1")
     service = accounts.create_service(user.account, f"bench {kind}", code_length=4, min_interval_seconds=0,
@@ -97,7 +99,8 @@ def _wait_ended(ids, timeout):
 
 
 def measure(app, kind, args, phones):
-    sipp = Sipp(args.calls + args.rate * args.seconds, timeout=600) if kind == "sip" else None
+    sipp = Sipp(args.calls + args.rate * args.seconds, timeout=600,
+                transport="tcp" if kind == "sip-tcp" else "udp") if kind.startswith("sip") else None
     try:
         service = _service(app, kind, sipp.port if sipp else None, args.ring)
         stop = threading.Event()
@@ -126,14 +129,14 @@ def measure(app, kind, args, phones):
         db.session.remove()
         _wait_ended([c.id for c in paced], 120)
         gaps = [(SENT[c.id] - c.created_at).total_seconds() * 1000 for c in paced if c.id in SENT]
-        print(f"{kind:9s} accept→{'INVITE' if kind == 'sip' else 'driver'} at {args.rate}/s  n={len(gaps)}  "
+        print(f"{kind:9s} accept→{'INVITE' if kind.startswith('sip') else 'driver'} at {args.rate}/s  n={len(gaps)}  "
               f"p50 {percentile(gaps, 0.5):6.1f} ms  p99 {percentile(gaps, 0.99):6.1f} ms", flush=True)
         stop.set()
         loop.join(timeout=60)
     finally:
         if sipp is not None:
             code, output = sipp.wait(timeout=30 if sipp.process.poll() is None else 5)
-            if code not in (0, None) and kind == "sip":
+            if code not in (0, None):
                 print(f"sipp exit {code}: {output[-600:]}", flush=True)
             sipp.stop()
 
@@ -144,6 +147,7 @@ def main():
     parser.add_argument("--ring", type=int, default=1)
     parser.add_argument("--rate", type=int, default=50)
     parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--kinds", default="simulator,sip,sip-tcp", help="which gateways to measure, in order")
     args = parser.parse_args()
     scratch = ScratchPostgres(os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres"))
     try:
@@ -158,7 +162,7 @@ def main():
             ensure_default_gateway()
             db.session.commit()
             phones = Phones()
-            for kind in ("simulator", "sip"):
+            for kind in args.kinds.split(","):
                 measure(app, kind, args, phones)
             db.session.remove()
             db.engine.dispose()

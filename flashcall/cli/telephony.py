@@ -77,6 +77,8 @@ def gateway_list():
     """One line per gateway: id, kind, name, where, state, health, blocks."""
     for gateway in gateways.visible_gateways():
         where = f"{gateway.host}:{gateway.port}" if gateway.host else "-"
+        if gateway.kind == "sip" and gateway.transport == "tcp":
+            where += "/tcp"
         blocks = ",".join(b.pattern or b.numbers.replace("\n", ",") for b in gateway.blocks)
         state = "active" if gateway.active else "disabled"
         click.echo(f"{gateway.id}\t{gateway.kind}\t{gateway.name}\t{where}\t{state}\t"

@@ -9,7 +9,7 @@ from ..clock import utcnow
 from ..db import db
 
 KINDS = ("simulator", "sip", "ami")
-TRANSPORTS = ("udp",)
+TRANSPORTS = ("udp", "tcp")
 
 
 class Gateway(db.Model):
@@ -22,7 +22,7 @@ class Gateway(db.Model):
     # Where and how to reach it (SIP trunk or AMI); the secret (SIP password, AMI secret) sealed.
     host: Mapped[str | None] = mapped_column(String(255))
     port: Mapped[int | None]
-    transport: Mapped[str] = mapped_column(String(8), default="udp")
+    transport: Mapped[str] = mapped_column(String(8), default="udp")  # SIP: udp | tcp
     username: Mapped[str | None] = mapped_column(String(80))
     secret_sealed: Mapped[str | None] = mapped_column(Text)
     from_domain: Mapped[str | None] = mapped_column(String(255))

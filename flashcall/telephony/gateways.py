@@ -99,7 +99,7 @@ def _check(values, settings):
         out[field_name] = _text(values, field_name, limit)
     transport = (values.get("transport") or "udp").lower()
     if transport not in TRANSPORTS:
-        raise GatewaySetupError("transport", _l("Only UDP is supported for SIP trunks for now."))
+        raise GatewaySetupError("transport", _l("Choose UDP or TCP as the transport."))
     out["transport"] = transport
     out["ring_seconds"] = _number(values, "ring_seconds", 3, 1, MAX_RING_SECONDS)
     out["max_concurrent"] = _number(values, "max_concurrent", None, 1, 100000)

@@ -44,8 +44,31 @@ def test_validation_messages_are_persian_and_nothing_is_saved(client, operator):
     assert "نشانی" in page and _gateway("Bad") is None
     page = client.post("/operator/gateways/new", data=dict(SIP, name="Short", blocks="+982191XX")).get_data(as_text=True)
     assert "دست‌کم 3 رقم آزاد" in page and _gateway("Short") is None
-    page = client.post("/operator/gateways/new", data=dict(SIP, name="Tcp", transport="tcp")).get_data(as_text=True)
-    assert _gateway("Tcp") is None
+    page = client.post("/operator/gateways/new", data=dict(SIP, name="Tls", transport="tls")).get_data(as_text=True)
+    assert "پروتکل انتقال را UDP یا TCP انتخاب کنید." in page and _gateway("Tls") is None
+
+
+def test_a_sip_gateway_over_tcp(client, operator):
+    form = client.get("/operator/gateways/new").get_data(as_text=True)
+    assert 'value="tcp"' in form and "TCP (یک اتصال پایدار)" in form and "UDP (پیش‌فرض)" in form
+    assert client.post("/operator/gateways/new", data=dict(SIP, name="Tcp", transport="TCP")).status_code == 302
+    assert _gateway("Tcp").transport == "tcp"
+    page = client.get("/operator/").get_data(as_text=True)
+    assert "127.0.0.1:5090 TCP" in page
+
+
+def test_test_connection_over_tcp(client, operator):
+    far = SipEndpoint(transport="tcp")
+    try:
+        client.post("/operator/gateways/new", data=dict(SIP, port=str(far.port), transport="tcp"))
+        gateway = _gateway("Trunk A")
+        page = client.post(f"/operator/gateways/{gateway.id}/test", follow_redirects=True).get_data(as_text=True)
+        assert "SIP 200 OK" in page and "میلی‌ثانیه" in page
+        assert far.methods() == ["OPTIONS"] and far.accepted == 1
+    finally:
+        far.close()
+    page = client.post(f"/operator/gateways/{gateway.id}/test", follow_redirects=True).get_data(as_text=True)
+    assert "پاسخ نداد" in page and "SIP over TCP: Connection refused" in page
 
 
 def test_edit_keeps_the_secret_when_left_empty_and_bumps_the_version(app, client, operator):

@@ -46,8 +46,11 @@ def free_port(kind=socket.SOCK_DGRAM, pair=False):
 class Baresip:
     """baresip answering the numbers it is given (as the gateway writes them in the Request-URI)."""
 
-    def __init__(self, numbers, answer=False):
+    def __init__(self, numbers, answer=False, transport="udp"):
+        """transport: how the gateway should reach it; baresip 1.0 listens on UDP and TCP at its port
+        (and TLS on the next) whatever its config says, so tests check the connection themselves."""
         self.binary = require("baresip", "baresip-core")
+        self.transport = transport
         self.dir = Path(tempfile.mkdtemp(prefix="baresip-"))
         self.port = free_port(pair=True)
         self.ctrl_port = free_port(socket.SOCK_STREAM)

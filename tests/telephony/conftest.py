@@ -1,2 +1,40 @@
-"""Telephony fixtures: the engine's context and service fixtures, shared."""
+"""Telephony fixtures: the engine's context and service fixtures, shared; a SIP endpoint on loopback
+and a SIP driver pointed at it."""
+import pytest
+
+from flashcall.settings import Settings
+from flashcall.telephony.drivers.sip import SipDriver
+from flashcall.telephony.gateways import GatewayConfig
 from tests.verification.conftest import PHONE, T0, ctx, service  # noqa: F401
+
+from .events import Reports
+from .sip_uas import SipEndpoint
+
+SETTINGS = Settings(sip_address="127.0.0.1")
+
+
+@pytest.fixture
+def endpoint():
+    endpoints = []
+
+    def make(**kwargs):
+        endpoints.append(SipEndpoint(**kwargs))
+        return endpoints[-1]
+    yield make
+    for each in endpoints:
+        each.close()
+
+
+@pytest.fixture
+def driver():
+    drivers = []
+
+    def make(port, **settings):
+        reports = Reports()
+        gateway = GatewayConfig(7, "sip", "trunk", host="127.0.0.1", port=port, ring_seconds=0.3, **settings)
+        drivers.append(SipDriver(gateway, SETTINGS, reports))
+        drivers[-1].start()
+        return drivers[-1], reports
+    yield make
+    for each in drivers:
+        each.stop()

@@ -1,11 +1,14 @@
-"""A small SIP endpoint on loopback UDP for the driver's tests: it answers INVITEs with a chosen
-status (optionally after 180, optionally only after a 407 digest challenge it then verifies), and
-answers CANCEL, ACK and BYE as a trunk would. It records what it received."""
+"""A small SIP endpoint on loopback UDP (or TCP) for the driver's tests: it answers INVITEs with a
+chosen status (optionally after 180, optionally only after a 407 digest challenge it then verifies),
+and answers CANCEL, ACK and BYE as a trunk would. It records what it received, and over TCP how many
+connections it accepted and how many are still open."""
 import hashlib
 import re
 import socket
 import threading
 import time
+
+from flashcall.telephony.drivers.sip_tcp import MessageReader
 
 REALM = "flashcall-test"
 NONCE = "4e6f6e63652d666f722d7465737473"
@@ -30,18 +33,26 @@ def digest_ok(header, username, password, method="INVITE"):
 
 
 class SipEndpoint:
-    def __init__(self, final=None, ring=True, credentials=None):
+    def __init__(self, final=None, ring=True, credentials=None, transport="udp", mute=False):
         """final: the status answering each INVITE (None: ring until CANCEL); credentials: (user, password)
-        to demand with 407 first."""
-        self.final, self.ring, self.credentials = final, ring, credentials
-        self.sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+        to demand with 407 first; transport: udp or tcp (answers go back on the request's connection);
+        mute: INVITEs get no answer at all, not even 100 Trying."""
+        self.final, self.ring, self.credentials, self.transport = final, ring, credentials, transport
+        self.mute = mute
+        self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM if transport == "tcp" else socket.SOCK_DGRAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.port = self.sock.getsockname()[1]
         self.received = []  # (method, headers)
         self.auth_results = []  # True/False per authorised INVITE
-        self._invites = {}  # call id -> (headers, to tag)
+        self.accepted = 0  # TCP connections accepted
+        self.connections = set()  # TCP connections still open
+        self._invites = {}  # call id -> (headers, to tag, where the INVITE came from)
         self._stop = False
-        self._thread = threading.Thread(target=self._run, daemon=True, name="sip-endpoint")
+        if transport == "tcp":
+            self.sock.listen(16)
+        run = self._accept if transport == "tcp" else self._run
+        self._thread = threading.Thread(target=run, daemon=True, name="sip-endpoint")
         self._thread.start()
 
     def methods(self):
@@ -49,6 +60,10 @@ class SipEndpoint:
 
     def close(self):
         self._stop = True
+        if self.transport == "tcp":
+            self.sock.shutdown(socket.SHUT_RDWR)
+            for connection in list(self.connections):
+                connection.close()
         self.sock.close()
 
     def _run(self):
@@ -57,17 +72,52 @@ class SipEndpoint:
                 data, peer = self.sock.recvfrom(65535)
             except OSError:
                 return
-            text = data.decode(errors="replace")
-            first, _, rest = text.partition("\r\n")
-            if first.startswith("SIP/2.0"):
-                continue  # a response (to nothing we send)
-            method = first.split(" ", 1)[0]
-            headers = self._headers(rest)
-            self.received.append((method, headers))
-            try:
-                getattr(self, f"_on_{method.lower()}", self._on_other)(headers, peer)
-            except OSError:  # closed meanwhile
+            if not self._handle(data, peer):
                 return
+
+    def _accept(self):
+        while not self._stop:
+            try:
+                connection, _peer = self.sock.accept()
+            except OSError:
+                return
+            self.accepted += 1
+            self.connections.add(connection)
+            threading.Thread(target=self._serve, args=(connection,), daemon=True, name="sip-endpoint-tcp").start()
+
+    def _serve(self, connection):
+        reader = MessageReader()
+        try:
+            while data := connection.recv(65535):
+                for message in reader.feed(data):
+                    if not self._handle(message, connection):
+                        return
+        except OSError:
+            pass
+        finally:
+            self.connections.discard(connection)
+            connection.close()
+
+    def _handle(self, data, peer):
+        """Records and answers one message; False once the endpoint is closed."""
+        text = data.decode(errors="replace")
+        first, _, rest = text.partition("\r\n")
+        if first.startswith("SIP/2.0"):
+            return True  # a response (to nothing we send)
+        method = first.split(" ", 1)[0]
+        headers = self._headers(rest)
+        self.received.append((method, headers))
+        try:
+            getattr(self, f"_on_{method.lower()}", self._on_other)(headers, peer)
+        except OSError:  # closed meanwhile
+            return False
+        return True
+
+    def _send(self, data, peer):
+        if self.transport == "tcp":
+            peer.sendall(data)
+        else:
+            self.sock.sendto(data, peer)
 
     @staticmethod
     def _headers(rest):
@@ -83,10 +133,17 @@ class SipEndpoint:
             f"From: {headers['from'][0]}", f"To: {to}", f"Call-ID: {headers['call-id'][0]}",
             f"CSeq: {headers['cseq'][0]}", f"Contact: <sip:far@127.0.0.1:{self.port}>", *extra,
             "Content-Length: 0", "", ""]
-        self.sock.sendto("\r\n".join(lines).encode(), peer)
+        self._send("\r\n".join(lines).encode(), peer)
+
+    def drop_connections(self):
+        """Closes the TCP connections (the listener stays): as a trunk restarting would."""
+        for connection in list(self.connections):
+            connection.shutdown(socket.SHUT_RDWR)
 
     def _on_invite(self, headers, peer):
         call_id = headers["call-id"][0]
+        if self.mute:
+            return
         if self.credentials is not None:
             authorization = (headers.get("proxy-authorization") or [None])[0]
             if authorization is None:

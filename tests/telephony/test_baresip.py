@@ -1,6 +1,6 @@
 """End to end with a real SIP phone: the API queues a call, a dispatcher (the worker loop in a
-thread) places it through the SIP driver, Debian's baresip rings on loopback, and the digits of
-the number that called verify the phone."""
+thread) places it through the SIP driver, Debian's baresip rings on loopback (over UDP, or over
+TCP with baresip listening on TCP only), and the digits of the number that called verify the phone."""
 import threading
 import time
 
@@ -10,6 +10,7 @@ import requests
 from flashcall.db import db
 from flashcall.settings import Settings
 from flashcall.telephony import gateways
+from flashcall.telephony.drivers.sip import SipStack
 from tests.worker import run
 
 from .baresip import Baresip
@@ -28,8 +29,8 @@ def app_config():
 def phone_factory():
     phones = []
 
-    def start(answer=False):
-        phones.append(Baresip(PHONES, answer=answer).start())
+    def start(answer=False, transport="udp"):
+        phones.append(Baresip(PHONES, answer=answer, transport=transport).start())
         return phones[-1]
     yield start
     for phone in phones:
@@ -42,7 +43,8 @@ def sip_service(app, make, live_url):
     def route(phone, ring_seconds=1):
         settings = Settings.from_config(app.config)
         gateway = gateways.create_gateway({"kind": "sip", "name": "baresip", "host": "127.0.0.1",
-                                           "port": phone.port, "ring_seconds": ring_seconds},
+                                           "port": phone.port, "transport": phone.transport,
+                                           "ring_seconds": ring_seconds},
                                           settings, blocks=["+98219100XXXX"])
         service = make.service(code_length=4, min_interval_seconds=0)
         gateways.route_service(service, gateway.id)
@@ -90,15 +92,24 @@ def _wait_final(api, call_id, wanted=("delivered", "answered", "failed")):
     return eventually(final, timeout=TIMEOUT, interval=0.1, message=f"call {call_id} reaching {wanted}")
 
 
+def _check_transport(phone):
+    """Over TCP the call went on a connection to the phone's port, still open (kept for the next call)."""
+    tcp = SipStack._instance.tm.tcp if SipStack._instance is not None else None
+    connected = tcp is not None and ("127.0.0.1", phone.port) in tcp.addresses()
+    assert connected == (phone.transport == "tcp")
+
+
 def _caller(event):
     return event["peeruri"].split(":", 1)[1].split("@", 1)[0]
 
 
-def test_the_phone_rings_from_the_code_and_is_canceled_unanswered(phone_factory, sip_service, worker):
-    phone = phone_factory()
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_the_phone_rings_from_the_code_and_is_canceled_unanswered(phone_factory, sip_service, worker, transport):
+    phone = phone_factory(transport=transport)
     api = sip_service(phone)
     call_id = _call(api, PHONES[0])
     events = phone.wait_for(lambda seen: any(e["type"] == "CALL_CLOSED" for e in seen), TIMEOUT)
+    _check_transport(phone)
     incoming = [e for e in events if e["type"] == "CALL_INCOMING"]
     assert len(incoming) == 1 and incoming[0]["accountaor"].startswith(f"sip:{PHONES[0]}@")
     assert not [e for e in events if e["type"] == "CALL_ESTABLISHED"]  # never answered
@@ -112,11 +123,13 @@ def test_the_phone_rings_from_the_code_and_is_canceled_unanswered(phone_factory,
     assert verified.status_code == 200 and verified.json()["status"] == "verified"
 
 
-def test_a_phone_that_answers_is_hung_up_with_bye(phone_factory, sip_service, worker):
-    phone = phone_factory(answer=True)
+@pytest.mark.parametrize("transport", ["udp", "tcp"])
+def test_a_phone_that_answers_is_hung_up_with_bye(phone_factory, sip_service, worker, transport):
+    phone = phone_factory(answer=True, transport=transport)
     api = sip_service(phone)
     call_id = _call(api, PHONES[1])
     events = phone.wait_for(lambda seen: any(e["type"] == "CALL_CLOSED" for e in seen), TIMEOUT)
+    _check_transport(phone)
     closed = [e for e in events if e["type"] == "CALL_CLOSED"][0]
     assert closed["param"] == "Connection reset by peer", closed  # baresip's words for "the far end sent BYE"
     body = _wait_final(api, call_id)

@@ -39,6 +39,29 @@ def test_create_list_test_and_route(app, runner, make):
     assert (service.gateway_id, service.fallback_gateway_id) == (gateway.id, int(backup.output))
 
 
+def test_a_sip_gateway_over_tcp_from_the_cli(app, runner):
+    far = SipEndpoint(transport="tcp")
+    try:
+        created = runner.invoke(args=["gateway", "create", "--kind", "sip", "--name", "TcpTrunk", "--host", "127.0.0.1",
+                                      "--port", str(far.port), "--transport", "tcp", "--numbers", "+98219100XXXX"])
+        assert created.exit_code == 0, created.output
+        with app.app_context():
+            gateway = db.session.get(Gateway, int(created.output.strip()))
+            assert gateway.transport == "tcp"
+        listed = runner.invoke(args=["gateway", "list"])
+        assert f"{gateway.id}\tsip\tTcpTrunk\t127.0.0.1:{far.port}/tcp\tactive" in listed.output
+        tested = runner.invoke(args=["gateway", "test", str(gateway.id)])
+        assert tested.exit_code == 0 and "SIP 200 OK" in tested.output, tested.output
+        assert far.methods() == ["OPTIONS"] and far.accepted == 1  # over TCP
+    finally:
+        far.close()
+    refused = runner.invoke(args=["gateway", "test", str(gateway.id)])
+    assert refused.exit_code == 1 and "SIP over TCP: Connection refused" in refused.output
+    other = runner.invoke(args=["gateway", "create", "--kind", "sip", "--name", "X", "--host", "h", "--transport", "tls",
+                                "--numbers", "+98219100XXXX"])
+    assert other.exit_code != 0 and "tls" in other.output
+
+
 def test_ami_gateway_from_the_cli(runner):
     server = AmiServer()
     try:

@@ -4,43 +4,11 @@ import time
 
 import pytest
 
-from flashcall.settings import Settings
 from flashcall.telephony.drivers import sip
-from flashcall.telephony.drivers.sip import SipDriver
-from flashcall.telephony.gateways import GatewayConfig
 
-from .events import Reports, dial
+from .events import dial
 from .sip_uas import SipEndpoint
 from tests.waiting import eventually
-
-SETTINGS = Settings(sip_address="127.0.0.1")
-
-
-@pytest.fixture
-def endpoint():
-    endpoints = []
-
-    def make(**kwargs):
-        endpoints.append(SipEndpoint(**kwargs))
-        return endpoints[-1]
-    yield make
-    for each in endpoints:
-        each.close()
-
-
-@pytest.fixture
-def driver():
-    drivers = []
-
-    def make(port, **settings):
-        reports = Reports()
-        gateway = GatewayConfig(7, "sip", "trunk", host="127.0.0.1", port=port, ring_seconds=0.3, **settings)
-        drivers.append(SipDriver(gateway, SETTINGS, reports))
-        drivers[-1].start()
-        return drivers[-1], reports
-    yield make
-    for each in drivers:
-        each.stop()
 
 
 def _wait(predicate, timeout=10):

@@ -1,10 +1,11 @@
 """SIP trunk driver (sippy): INVITE from the caller number, CANCEL once it rang long enough.
 
 sippy's event loop (ED2) runs in one thread of its own for the whole process, with one UDP socket
-shared by every SIP gateway (sippy keeps its local address process-wide). Other threads never
-touch a UA or a timer: they hand work to that thread with ED2.callFromThread. What the far end
-says comes back as events: 180/183 → ringing; CANCEL after the ring time → delivered; 200 (someone
-picked up) → BYE at once and answered; a final error → failed with the reason below.
+shared by every SIP gateway (sippy keeps its local address process-wide) and, once a gateway wants
+TCP, one TCP transport beside it (sip_tcp). Other threads never touch a UA or a timer: they hand
+work to that thread with ED2.callFromThread. What the far end says comes back as events: 180/183 →
+ringing; CANCEL after the ring time → delivered; 200 (someone picked up) → BYE at once and answered;
+a final error → failed with the reason below (a TCP connection refused or broken: gateway_error).
 """
 import itertools
 import logging
@@ -16,6 +17,7 @@ import time
 from ...clock import utcnow
 from ..dialstring import dial_string
 from ..events import Event, Health, Probe
+from .sip_tcp import FramingError, MessageReader, TcpTransport, sippy_classes
 
 log = logging.getLogger("flashcall.sip")
 
@@ -42,9 +44,10 @@ def _sippy():
     from sippy import CCEvents, SipConf
     from sippy.Core.EventDispatcher import ED2
     from sippy.MsgBody import MsgBody
+    from sippy.Network_server import Remote_address
     from sippy.SipCallId import SipCallId
     from sippy.SipHeader import SipHeader
-    from sippy.SipTransactionManager import SipTransactionManager
+    from sippy.Time.MonoTime import MonoTime
     from sippy.Time.Timeout import Timeout
     from sippy.UA import UA
     return locals()
@@ -74,7 +77,8 @@ def _free_udp_port(address):
 
 
 class SipStack:
-    """The process's one sippy stack: its loop thread, its transaction manager and UDP socket."""
+    """The process's one sippy stack: its loop thread, its transaction manager, its UDP socket and
+    (from the first TCP gateway on) its TCP transport."""
 
     _lock = threading.Lock()
     _instance = None
@@ -91,6 +95,7 @@ class SipStack:
         self.port = port or _free_udp_port(address)
         self.config = {"_sip_address": address, "_sip_port": self.port, "_sip_logger": _Log()}
         self.s = None
+        self.tm = None
         ready = threading.Event()
         threading.Thread(target=self._loop, args=(ready,), daemon=True, name="sippy").start()
         if not ready.wait(10) or "_sip_tm" not in self.config:
@@ -105,7 +110,7 @@ class SipStack:
             self.s["ED2"].my_ident = threading.get_ident()
             self.s["SipConf"].SipConf.my_address = self.address
             self.s["SipConf"].SipConf.my_port = self.port
-            self.config["_sip_tm"] = self.s["SipTransactionManager"](self.config, self._unsolicited)
+            self.tm = self.config["_sip_tm"] = sippy_classes()[0](self.config, self._unsolicited)
         finally:
             ready.set()
         while True:  # an exception escaping a callback must not end the loop of every SIP call
@@ -113,6 +118,23 @@ class SipStack:
                 self.s["ED2"].loop()
             except Exception:
                 log.exception("sippy loop")
+
+    def tcp(self):
+        """The TCP transport, started on first use (no TCP port is opened while no gateway wants one)."""
+        with self._lock:
+            if self.tm.tcp is None:
+                self.tm.tcp = TcpTransport(self.address, self.port, self._tcp_received, self._tcp_failed)
+                log.info("SIP over TCP on %s:%s", *self.tm.tcp.uopts.laddress)
+            return self.tm.tcp
+
+    def _tcp_received(self, data, peer):
+        self.call(self._tcp_handle, data, peer, self.s["MonoTime"]())
+
+    def _tcp_handle(self, data, peer, received):
+        self.tm.handleIncoming(data, self.s["Remote_address"](peer, "tcp"), self.tm.tcp, received)
+
+    def _tcp_failed(self, address, detail, last_sequence):
+        self.call(self.tm.transport_failed, address, detail, last_sequence)
 
     def _unsolicited(self, req, sip_t):
         """Requests outside our calls (a trunk's OPTIONS keepalive): answered, never acted on."""
@@ -146,10 +168,13 @@ class _Call:
 
     def start(self):
         s, gateway = self.driver.stack.s, self.driver.gateway
+        tcp = gateway.transport == "tcp"
         try:
-            self.ua = s["UA"](self.driver.stack.config, event_cb=self.on_event, username=gateway.username or None,
-                              password=gateway.secret if gateway.username else None,
-                              nh_address=(gateway.host, gateway.port or 5060))
+            user_agent = sippy_classes()[1] if tcp else s["UA"]
+            self.ua = user_agent(self.driver.stack.config, event_cb=self.on_event, username=gateway.username or None,
+                                 password=gateway.secret if gateway.username else None,
+                                 nh_address=(gateway.host, gateway.port or 5060),
+                                 **({"nh_transport": "tcp"} if tcp else {}))
             callee = dial_string(gateway.channel or "{phone}", self.request.phone)
             body = s["MsgBody"](self.driver.stack.sdp_offer())
             attempt = _Try((s["SipCallId"](), self.request.caller_number, callee, body, None, None))
@@ -184,6 +209,9 @@ class _Call:
             self.driver.health_seen(True)
             self.hang_up()
             self.end("answered", None, f"SIP {code} {text}; BYE sent")
+        elif name == "CCEventFail" and self.driver.stack.tm.transport_error:  # the TCP connection broke
+            self.driver.health_seen(False, self.driver.stack.tm.transport_error)
+            self.end("failed", "gateway_error", self.driver.stack.tm.transport_error)
         elif name == "CCEventFail":
             self.driver.health_seen(code not in (403, 503) and code is not None)
             self.end("failed", reason_for(code), f"SIP {code} {text}")
@@ -279,6 +307,8 @@ class SipDriver:
 
     def start(self):
         self.stack = SipStack.get(self.settings, self.gateway.host)
+        if self.gateway.transport == "tcp":
+            self.stack.tcp()
         threading.Thread(target=self._keepalive, daemon=True, name=f"sip-keepalive-{self.gateway.id}").start()
 
     def stop(self):
@@ -333,31 +363,51 @@ class SipDriver:
 
     @classmethod
     def probe(cls, gateway, timeout):
-        return options(gateway.host, gateway.port or 5060, timeout)
+        return options(gateway.host, gateway.port or 5060, timeout, gateway.transport)
 
 
 _branches = itertools.count(1)
 
 
-def options(host, port, timeout=5.0):
-    """Send SIP OPTIONS over UDP and wait for any answer (200, 404, 407 … all prove it is there)."""
+def options(host, port, timeout=5.0, transport="udp"):
+    """Send SIP OPTIONS (over UDP, or TCP) and wait for any answer (200, 404, 407 … all prove it is there)."""
     try:
         address = socket.gethostbyname(host)
     except (OSError, UnicodeError) as error:
         return Probe(False, None, f"DNS: {error}")
+    if transport == "tcp":
+        return _options_tcp(host, address, port, timeout)
+    return _options_udp(host, address, port, timeout)
+
+
+def _options_request(host, port, local, local_port, transport):
+    """(Call-ID, the OPTIONS request's bytes)."""
+    call_id = f"{secrets.token_hex(8)}@{local}"
+    return call_id, (
+        f"OPTIONS sip:{host}:{port}{';transport=tcp' if transport == 'TCP' else ''} SIP/2.0\r\n"
+        f"Via: SIP/2.0/{transport} {local}:{local_port};branch=z9hG4bK{secrets.token_hex(6)}{next(_branches)};rport\r\n"
+        f"Max-Forwards: 70\r\nFrom: <sip:flashcall@{local}>;tag={secrets.token_hex(4)}\r\n"
+        f"To: <sip:{host}:{port}>\r\nCall-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\n"
+        f"Contact: <sip:flashcall@{local}:{local_port}>\r\nAccept: application/sdp\r\n"
+        f"User-Agent: Flashcall\r\nContent-Length: 0\r\n\r\n").encode()
+
+
+def _final_status(answer, call_id):
+    """The status line's code and text when `answer` is the final answer to our OPTIONS, else None."""
+    if call_id in answer and answer.startswith("SIP/2.0 "):
+        status = answer.split("\r\n", 1)[0][len("SIP/2.0 "):]
+        if not status.startswith("1"):  # provisional: wait for the final answer
+            return status
+    return None
+
+
+def _options_udp(host, address, port, timeout):
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as sock:
         try:
             sock.connect((address, port))
         except OSError as error:
             return Probe(False, None, str(error))
-        local, local_port = sock.getsockname()
-        call_id = f"{secrets.token_hex(8)}@{local}"
-        request = (f"OPTIONS sip:{host}:{port} SIP/2.0\r\n"
-                   f"Via: SIP/2.0/UDP {local}:{local_port};branch=z9hG4bK{secrets.token_hex(6)}{next(_branches)};rport\r\n"
-                   f"Max-Forwards: 70\r\nFrom: <sip:flashcall@{local}>;tag={secrets.token_hex(4)}\r\n"
-                   f"To: <sip:{host}:{port}>\r\nCall-ID: {call_id}\r\nCSeq: 1 OPTIONS\r\n"
-                   f"Contact: <sip:flashcall@{local}:{local_port}>\r\nAccept: application/sdp\r\n"
-                   f"User-Agent: Flashcall\r\nContent-Length: 0\r\n\r\n").encode()
+        call_id, request = _options_request(host, port, *sock.getsockname()[:2], "UDP")
         started = time.monotonic()
         deadline, resend = started + timeout, 0.5
         while time.monotonic() < deadline:
@@ -365,14 +415,41 @@ def options(host, port, timeout=5.0):
                 sock.send(request)
                 sock.settimeout(max(0.01, min(resend, deadline - time.monotonic())))
                 while True:
-                    answer = sock.recv(65535).decode(errors="replace")
-                    if call_id in answer and answer.startswith("SIP/2.0 "):
-                        status = answer.split("\r\n", 1)[0][len("SIP/2.0 "):]
-                        if status.startswith("1"):
-                            continue  # provisional: wait for the final answer
+                    status = _final_status(sock.recv(65535).decode(errors="replace"), call_id)
+                    if status is not None:
                         return Probe(True, round((time.monotonic() - started) * 1000, 1), f"SIP {status}")
             except socket.timeout:
                 resend = min(resend * 2, 4.0)
             except OSError as error:  # e.g. ICMP port unreachable
                 return Probe(False, None, f"SIP: {error}")
         return Probe(False, None, f"SIP: no answer to OPTIONS within {timeout:g} s")
+
+
+def _options_tcp(host, address, port, timeout):
+    """OPTIONS on a connection of its own (sent once: TCP is reliable), closed afterwards."""
+    started = time.monotonic()
+    try:
+        sock = socket.create_connection((address, port), timeout=timeout)
+    except socket.timeout:
+        return Probe(False, None, f"SIP over TCP: no connection within {timeout:g} s")
+    except OSError as error:
+        return Probe(False, None, f"SIP over TCP: {error.strerror or error}")
+    with sock:
+        call_id, request = _options_request(host, port, *sock.getsockname()[:2], "TCP")
+        reader, deadline = MessageReader(), started + timeout
+        try:
+            sock.sendall(request)
+            while (left := deadline - time.monotonic()) > 0:
+                sock.settimeout(left)
+                data = sock.recv(65535)
+                if not data:
+                    return Probe(False, None, "SIP over TCP: the far end closed the connection")
+                for message in reader.feed(data):
+                    status = _final_status(message.decode(errors="replace"), call_id)
+                    if status is not None:
+                        return Probe(True, round((time.monotonic() - started) * 1000, 1), f"SIP {status}")
+        except socket.timeout:
+            pass
+        except (OSError, FramingError) as error:
+            return Probe(False, None, f"SIP over TCP: {error}")
+    return Probe(False, None, f"SIP: no answer to OPTIONS within {timeout:g} s")
