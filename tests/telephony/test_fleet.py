@@ -168,7 +168,7 @@ def test_record_health_logs_a_gateway_going_down_as_a_warning(drivers, caplog):
     fleet.driver(row.id).state = Health(False, "AMI: login refused")
     with caplog.at_level("INFO", logger="flashcall.dispatcher"):
         fleet.record_health(NOW)
-    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+    assert [(r.levelname, r.getMessage()) for r in caplog.records if r.levelno >= 20] == [
         ("WARNING", f"gateway {row.id} is down: AMI: login refused")]
 
 
