@@ -80,7 +80,8 @@ bench: install-dev translations
 # of those names. MUTATE_CHILDREN runs that many at once (the default, 1, leaves a shared machine usable).
 MUTATE ?=
 MUTATE_CHILDREN ?= 1
-MUTMUT := env -u TEST_DATABASE_URL -u FLASHCALL_REQUIRE_ALL $(VENV)/bin/mutmut
+MUTATE_DATABASE_URL ?=
+MUTMUT := env -u TEST_DATABASE_URL -u FLASHCALL_REQUIRE_ALL $(if $(MUTATE_DATABASE_URL),TEST_DATABASE_URL=$(MUTATE_DATABASE_URL)) $(VENV)/bin/mutmut
 MUTMUT_LOG := mutants/mutmut.log
 mutate: install-dev translations
 	mkdir -p mutants
