@@ -3,7 +3,7 @@ in batches on a connection of their own (a server-side cursor on PostgreSQL; no 
 SQLite), so memory stays flat whatever the count; what repeats (a day's Jalali date, a status's
 words, a service's name) is worked out once."""
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import xlsxwriter
 from persiantools.jdatetime import JalaliDate
@@ -13,6 +13,7 @@ from ..clock import TEHRAN, iso
 from ..db import read_connection
 from ..models import Call
 from ..translation import lazy as _l
+from . import copy_csv
 from .queries import newest_first
 
 log = logging.getLogger("flashcall.reports")
@@ -34,6 +35,7 @@ SELECTED = (type_coerce(Call.created_at, String).label("created_at"), Call.id, C
             Call.phone, Call.caller_number, Call.status, Call.failure_reason, Call.attempts,
             type_coerce(Call.ringing_at, String), type_coerce(Call.verified_at, String), Call.cost)
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+ONE_MICROSECOND = timedelta(microseconds=1)
 
 
 def _plain(text):
@@ -87,13 +89,20 @@ class Cells:
     def _seconds(self, row):
         return (_moment(row[9]) - _moment(row[0])).total_seconds() if row[9] is not None else None
 
+    def _tenths(self, row):
+        """Seconds to deliver, to a tenth rounded half up on the exact microseconds (as PostgreSQL's
+        round() does in copy_csv), or '' when the call never rang."""
+        if row[9] is None:
+            return ""
+        tenths = ((_moment(row[9]) - _moment(row[0])) // ONE_MICROSECOND + 50_000) // 100_000
+        return f"{tenths // 10}.{tenths % 10}"
+
     def csv(self, row):
         """One CSV line."""
         services, keys, statuses, reasons = self.csv_words
-        seconds = self._seconds(row)
         return (f"{self._tehran(row[0])},{_utc_text(row[0])},{services.get(row[2], '')},{keys.get(row[3], '')},"
                 f"{row[4]},{row[5]},{statuses.get(row[6], row[6])},{reasons.get(row[7], row[7])},{row[8]},"
-                f"{'' if seconds is None else f'{seconds:.1f}'},{_utc_text(row[10])},{row[11]},{row[1]}\r\n")
+                f"{self._tenths(row)},{_utc_text(row[10])},{row[11]},{row[1]}\r\n")
 
     def xlsx(self, row):
         """One sheet row: numbers as numbers, times as datetimes (UTC)."""
@@ -145,17 +154,45 @@ def _driver_statement(statement, dialect):
 
 
 def csv_chunks(criteria, cells, header, size=None):
-    """The CSV file: BOM and header first, before any row is read, then a chunk per batch read."""
+    """The CSV file: BOM and header first, before any row is read, then a chunk per batch read.
+    PostgreSQL writes the rows itself (copy_csv); elsewhere Cells.csv does."""
     yield (BOM + ",".join(_csv_field(str(name)) for name in header) + "\r\n").encode()
     written, done = 0, False
     try:
-        for batch in batches(criteria, size):
-            written += len(batch)
-            yield "".join(map(cells.csv, batch)).encode()
+        for chunk, rows in _csv_rows(criteria, cells, size or BATCH):
+            written += rows
+            yield chunk
         done = True
     finally:
         if not done:
             log.info("CSV export stopped by the client after %d rows", written)
+
+
+def _csv_rows(criteria, cells, size):
+    """(CSV bytes, row count) per `size` rows."""
+    with read_connection() as connection:
+        if connection.dialect.name != "postgresql":
+            for batch in batches(criteria, size):
+                yield "".join(map(cells.csv, batch)).encode(), len(batch)
+            return
+        statement = copy_csv.statement(connection, criteria, cells)
+        if statement is None:
+            return
+        sql, parameters = _driver_statement(statement, connection.dialect)
+        cursor = connection.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", parameters) as copy:
+                pending, count = [], 0
+                for row in copy:  # one CSV line per row, ending in LF
+                    pending.append(row)
+                    count += 1
+                    if count == size:
+                        yield b"".join(pending).replace(b"\n", b"\r\n"), count
+                        pending, count = [], 0
+                if pending:
+                    yield b"".join(pending).replace(b"\n", b"\r\n"), count
+        finally:
+            cursor.close()
 
 
 def write_xlsx(criteria, cells, header, path, sheet_name, right_to_left=True, sheet_rows=None):

@@ -161,3 +161,24 @@ def test_an_empty_export_has_the_header_only(client, shop, login):
 def test_a_bad_filter_is_answered_not_downloaded(client, shop, sample, path):
     response = client.get(path + "?from=1403/02/20&to=1403/02/01")
     assert response.status_code == 400 and "تاریخ شروع بعد از تاریخ پایان است" in response.get_data(as_text=True)
+
+
+def test_csv_cells_on_a_tehran_day_boundary_with_a_quoted_name_and_half_tenths(client, make, shop, calls, login):
+    """The same text on both databases (PostgreSQL writes its rows with COPY, SQLite through Python)."""
+    service = make.service(shop.account, name='Shop, "North"')
+    late = datetime(2026, 3, 20, 20, 31, 5, 123999)  # 00:01:05 on 1 Farvardin 1405 in Tehran (UTC+3:30)
+    call = calls.add(service, None, "verified", late, "+989121234567")
+    call.ringing_at = late + timedelta(seconds=2, microseconds=250_000)  # 2.25 s: a half, rounded up
+    call.verified_at = late + timedelta(seconds=20, microseconds=999_999)
+    db.session.commit()
+    calls.add(service, None, "failed", datetime(2026, 3, 20, 20, 29, 0), "+989121110000", "unreachable")
+    login(shop.owner)
+    response = client.get(f"/reports/export.csv?service={service.id}")
+    body = response.get_data().decode("utf-8-sig")
+    lines = body.split("\r\n")
+    assert lines[1].startswith('1405/01/01 00:01:05,2026-03-20T20:31:05.123Z,"Shop, ""North""",از داشبورد,'
+                               "+989121234567,")
+    assert lines[1].endswith(f",1,2.3,2026-03-20T20:31:26.123Z,1500,{call.id}")
+    assert lines[2].startswith('1404/12/29 23:59:00,2026-03-20T20:29:00.000Z,"Shop, ""North""",')
+    assert ",ناموفق,گوشی خاموش یا خارج از دسترس است.,0,,,0," in lines[2]  # it never rang
+    assert lines[3:] == [""]
