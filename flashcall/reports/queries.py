@@ -47,10 +47,10 @@ def parts(criteria):
     return [[Call.service_id == service_id, *common] for service_id in criteria.service_ids]
 
 
-def newest_first(criteria, columns, position=None, newer=False, limit=None, shown=None):
+def newest_first(criteria, columns, position=None, newer=False, limit=None):
     """SELECT of `columns` (which must include Call.created_at and Call.id) of the criteria's calls,
     newest first (oldest first with newer=True), strictly beyond `position` (created_at, id); None
-    when the criteria name no service. `shown` (labels) keeps only those columns in the result."""
+    when the criteria name no service."""
     keyset = tuple_(Call.created_at, Call.id)
     statements = []
     for conditions in parts(criteria):
@@ -63,12 +63,9 @@ def newest_first(criteria, columns, position=None, newer=False, limit=None, show
         return None
     if len(statements) == 1:
         merged = statements[0]
-        if shown is not None:
-            merged = merged.with_only_columns(*[c for c in columns if c.name in shown])
     else:
         union = union_all(*(select(s.subquery()) for s in statements)).subquery()
-        picked = [union.c[name] for name in shown] if shown is not None else [union]
-        merged = select(*picked).order_by(*_order(union.c.created_at, union.c.id, newer))
+        merged = select(union).order_by(*_order(union.c.created_at, union.c.id, newer))
     return merged.limit(limit) if limit else merged
 
 
