@@ -6,6 +6,7 @@ import asyncio
 import socket
 import struct
 import threading
+import time
 
 BANNER = "Asterisk Call Manager/5.0.2\r\n"
 
@@ -31,6 +32,7 @@ class AmiServer:
         self.originates = []  # every Originate action received
         self.hangups = []  # Hangup actions received
         self.logins = []  # (username, accepted)
+        self.login_times = []  # time.monotonic() of each Login
         self.loop = asyncio.new_event_loop()
         self.writers = set()
         self.port = port
@@ -96,14 +98,14 @@ class AmiServer:
                 if name == "login":
                     logged_in = action.get("Username") == self.username and action.get("Secret") == self.secret
                     self.logins.append((action.get("Username"), logged_in))
+                    self.login_times.append(time.monotonic())
                     writer.events = _events_on(action.get("Events"))
                     self._send(writer, {"Response": "Success" if logged_in else "Error", "ActionID": action_id,
                                         "Message": "Authentication accepted" if logged_in else "Authentication failed"})
                 elif not logged_in:
                     self._send(writer, {"Response": "Error", "ActionID": action_id, "Message": "Permission denied"})
                 elif name == "ping":
-                    await asyncio.sleep(self.ping_seconds)
-                    self._send(writer, {**self.ping_answer, "ActionID": action_id})
+                    await self._pong(writer, action_id)
                 elif name == "originate":
                     self.originates.append(action)
                     if self.originate_error is not None:
@@ -124,6 +126,10 @@ class AmiServer:
         finally:
             self.writers.discard(writer)
             writer.close()
+
+    async def _pong(self, writer, action_id):
+        await asyncio.sleep(self.ping_seconds)
+        self._send(writer, {**self.ping_answer, "ActionID": action_id})
 
     async def _play(self, writer, action):
         channel, uniqueid = action["Channel"], action["ChannelId"]
@@ -179,7 +185,8 @@ class AmiServer:
 
 def _canonical(key):
     """Asterisk reads header names case-insensitively: `action` is `Action`."""
-    return {name.lower(): name for name in ("Action", "ActionID", "Username", "Secret", "Events", "Channel")
+    return {name.lower(): name for name in ("Action", "ActionID", "Username", "Secret", "Events", "Channel",
+                                      "Cause")
             }.get(key.lower(), key)
 
 
