@@ -136,7 +136,7 @@ class AmiDriver:
             except asyncio.CancelledError:
                 return
             except (OSError, asyncio.TimeoutError, AmiError) as error:
-                self._health = Health(False, f"AMI: {error or type(error).__name__}")
+                self._health = Health(False, f"AMI: {str(error) or type(error).__name__}")
             self.manager = None
             self._fail_all(self._health.error)
             if self._stopping:
@@ -160,7 +160,7 @@ class AmiDriver:
                 if self.pinger:
                     self.pinger.cancel()
                 if not lost.done():
-                    lost.set_result(str(exc) if exc and not isinstance(exc, dict) else "")
+                    lost.set_result(str(exc) if isinstance(exc, Exception) else "")  # or a Shutdown Message
 
         gateway = self.gateway
         manager = Connection(loop=self.loop, host=gateway.host, port=gateway.port or 5038,
