@@ -3,9 +3,11 @@ import threading
 import time
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.dialects import postgresql
 
 from flashcall.db import db
-from flashcall.telephony.wakeup import Wakeup
+from flashcall.telephony.wakeup import Wakeup, notification
 from flashcall.verification import VerificationError, start_call
 from tests.waiting import eventually
 
@@ -58,3 +60,88 @@ def test_gathering_waits_only_while_a_burst_is_arriving(app):
         wakeup._notified()
     wakeup.wait(1.0, 1.0)
     assert gathered == [0.03]
+
+
+class _Limits(threading.Event):
+    """An event that records how long each wait would sleep (and doesn't sleep)."""
+
+    def __init__(self):
+        super().__init__()
+        self.limits = []
+
+    def wait(self, timeout=None):
+        self.limits.append(timeout)
+        return self.is_set()
+
+
+def _sqlite_wakeup(**kwargs):
+    stop = threading.Event()
+    return Wakeup(create_engine("sqlite://"), stop, **kwargs), stop
+
+
+def test_on_sqlite_nothing_listens_and_the_loop_sleeps_only_the_poll_interval():
+    before = sum(thread.name == "listen" for thread in threading.enumerate())
+    wakeup, stop = _sqlite_wakeup()
+    try:
+        assert wakeup.listening is False
+        assert sum(thread.name == "listen" for thread in threading.enumerate()) == before
+        wakeup._event = _Limits()
+        wakeup.wait(30.0, 0.25)
+        wakeup.wait(0.1, 0.25)
+        assert wakeup._event.limits == [0.25, 0.1]
+    finally:
+        stop.set()
+
+
+def test_while_listening_the_loop_sleeps_the_whole_timeout():
+    wakeup, _stop = _sqlite_wakeup()
+    wakeup.listening = True  # as if LISTEN were up
+    wakeup._event = _Limits()
+    wakeup.wait(30.0, 0.25)
+    assert wakeup._event.limits == [30.0]
+
+
+def _gathering(gather=0.03):
+    wakeup, stop = _sqlite_wakeup(**({"gather": gather} if gather is not None else {}))
+    gathered = []
+    wakeup.listening = True  # as if LISTEN were up
+    stop.wait = gathered.append
+    return wakeup, gathered
+
+
+def test_without_a_gather_time_a_burst_is_claimed_at_once():
+    wakeup, gathered = _gathering(gather=None)
+    for _ in range(3):
+        wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == []
+
+
+def test_two_calls_queued_together_are_a_burst_and_one_after_it_is_not():
+    wakeup, gathered = _gathering()
+    wakeup._notified()
+    wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == [0.03]
+    wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == [0.03]
+
+
+def test_a_drivers_poke_is_not_gathered_after_calls_seen_while_polling():
+    """Calls queued while LISTEN was down were claimed by the poll; once it is back, a driver's
+    poke wakes the loop without the gather delay."""
+    wakeup, gathered = _gathering()
+    wakeup.listening = False
+    wakeup._notified()
+    wakeup._notified()
+    wakeup.wait(1.0, 1.0)
+    wakeup.listening = True
+    wakeup.poke()
+    wakeup.wait(1.0, 1.0)
+    assert gathered == []
+
+
+def test_the_notification_is_pg_notify_on_the_dispatchers_channel():
+    sql = notification().compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
+    assert str(sql) == "pg_notify('flashcall_dispatch', '')"
