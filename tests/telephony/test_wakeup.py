@@ -1,9 +1,13 @@
 """On PostgreSQL, queuing a call wakes the dispatchers at commit (LISTEN/NOTIFY); a refused call doesn't."""
+import queue
 import threading
 import time
+from types import SimpleNamespace
 
+import psycopg
 import pytest
 from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 from sqlalchemy.dialects import postgresql
 
 from flashcall.db import db
@@ -80,11 +84,11 @@ def _sqlite_wakeup(**kwargs):
 
 
 def test_on_sqlite_nothing_listens_and_the_loop_sleeps_only_the_poll_interval():
-    before = sum(thread.name == "listen" for thread in threading.enumerate())
+    before = set(threading.enumerate())
     wakeup, stop = _sqlite_wakeup()
     try:
         assert wakeup.listening is False
-        assert sum(thread.name == "listen" for thread in threading.enumerate()) == before
+        assert [t.name for t in threading.enumerate() if t not in before] == []
         wakeup._event = _Limits()
         wakeup.wait(30.0, 0.25)
         wakeup.wait(0.1, 0.25)
@@ -145,3 +149,76 @@ def test_a_drivers_poke_is_not_gathered_after_calls_seen_while_polling():
 def test_the_notification_is_pg_notify_on_the_dispatchers_channel():
     sql = notification().compile(dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True})
     assert str(sql) == "pg_notify('flashcall_dispatch', '')"
+
+
+class _FakePostgres:
+    """psycopg.connect as the listener uses it: each connection records its statements, and
+    `notifies(timeout)` yields the notices put in `pending`, waiting up to `timeout` for one.
+    The first `failures` connections are refused."""
+
+    def __init__(self, failures=0):
+        self.failures, self.connects, self.executed = failures, [], []
+        self.pending = queue.Queue()
+
+    def connect(self, url, **kwargs):
+        self.connects.append((url, kwargs))
+        if len(self.connects) <= self.failures:
+            raise psycopg.OperationalError("connection refused")
+        return self
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def execute(self, sql):
+        self.executed.append(sql)
+
+    def notifies(self, timeout):
+        try:
+            yield self.pending.get(timeout=timeout)
+        except queue.Empty:
+            return
+
+
+_PG_URL = "postgresql+psycopg://flashcall:s3cret@db.example:5432/flashcall"
+
+
+def _pg_wakeup(monkeypatch, fake):
+    """A Wakeup over a PostgreSQL engine's URL, its listener talking to `fake` instead of a server."""
+    monkeypatch.setattr(psycopg, "connect", fake.connect)
+    stop = threading.Event()
+    engine = SimpleNamespace(dialect=SimpleNamespace(name="postgresql"), url=make_url(_PG_URL))
+    return Wakeup(engine, stop), stop
+
+
+def test_the_listener_connects_with_the_whole_url_listens_and_wakes_the_loop_per_notice(monkeypatch):
+    fake = _FakePostgres()
+    wakeup, stop = _pg_wakeup(monkeypatch, fake)
+    try:
+        eventually(lambda: wakeup.listening, timeout=30, message="listening")
+        assert fake.connects == [("postgresql://flashcall:s3cret@db.example:5432/flashcall", {"autocommit": True})]
+        assert fake.executed == ["LISTEN flashcall_dispatch"]
+        listeners = [t.daemon for t in threading.enumerate() if t.name == "listen"]
+        assert listeners and all(listeners)  # a daemon: it never keeps a stopping worker alive
+        wakeup._event = _Limits()
+        wakeup._event.set()  # the wake-up sent when it started listening (for what was queued before)
+        wakeup.wait(30.0, 0.25)
+        assert wakeup._event.limits == [30.0] and not wakeup._event.is_set()
+        fake.pending.put("flashcall_dispatch")
+        eventually(wakeup._event.is_set, timeout=30, message="woken by the notice")
+    finally:
+        stop.set()
+    eventually(lambda: not wakeup.listening, timeout=30, message="the listener stopped")
+
+
+def test_a_lost_listen_connection_is_logged_and_made_again(monkeypatch, caplog):
+    fake = _FakePostgres(failures=1)
+    wakeup, stop = _pg_wakeup(monkeypatch, fake)
+    try:
+        eventually(lambda: wakeup.listening, timeout=30, message="listening on the second connection")
+        assert len(fake.connects) == 2 and fake.executed == ["LISTEN flashcall_dispatch"]
+        assert "dispatcher: LISTEN connection lost; polling until it is back" in caplog.text
+    finally:
+        stop.set()
