@@ -3,7 +3,7 @@ its message in English (what `gateway …` / `service set-gateway` print, and wh
 beside the field), deleting or hiding a gateway, enabling, editing, the free-digits rule of a
 gateway's services, and which services' outages the dashboard shows."""
 import socket
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 from flask_babel import force_locale
@@ -212,3 +212,26 @@ def test_outages_list_the_services_on_a_down_gateway_and_whether_a_fallback_take
     found = [(o.service.name, o.gateway.name, o.covered) for o in gateways.outages(services)]
     assert found == [("covered", "down", True), ("bare", "down", False), ("fallback down", "down", False),
                      ("fallback disabled", "down", False), ("fallback hidden", "down", False)]
+
+
+# -- the operator page's counts per gateway ------------------------------------------------------
+
+def test_health_counts_calls_in_flight_and_those_ended_in_the_last_hour(make):
+    service = make.service()
+    busy, quiet, idle, other = _gateway("busy"), _gateway("quiet"), _gateway("idle"), _gateway("other")
+    hour = timedelta(hours=1)
+    calls = {busy.id: [("queued", None), ("dialing", None), ("ringing", None),
+                       ("delivered", NOW), ("answered", NOW - timedelta(minutes=5)), ("verified", NOW - hour),
+                       ("expired", NOW - timedelta(minutes=59)), ("canceled", NOW),
+                       ("failed", NOW - timedelta(minutes=30)), ("failed", NOW - timedelta(minutes=61)),
+                       ("delivered", NOW - timedelta(minutes=90))],
+             quiet.id: [("failed", NOW - timedelta(minutes=1)), ("delivered", NOW - 2 * hour)],
+             other.id: [("queued", None), ("delivered", NOW), ("failed", NOW)]}
+    for gateway_id, rows in calls.items():
+        for status, ended_at in rows:
+            db.session.add(Call(service_id=service.id, phone="+989121234567", caller_number="+982191001234",
+                                code_length=4, status=status, ended_at=ended_at, expires_at=NOW + hour,
+                                gateway_id=gateway_id))
+    db.session.commit()
+    assert gateways.health_summary([busy.id, quiet.id, idle.id], NOW) == {
+        busy.id: (3, 4, 1), quiet.id: (0, 0, 1), idle.id: (0, 0, 0)}
