@@ -6,6 +6,7 @@ import socket
 from datetime import datetime, timedelta
 
 import pytest
+from cryptography.fernet import Fernet
 from flask_babel import force_locale
 
 from flashcall.db import db
@@ -235,3 +236,128 @@ def test_health_counts_calls_in_flight_and_those_ended_in_the_last_hour(make):
     db.session.commit()
     assert gateways.health_summary([busy.id, quiet.id, idle.id], NOW) == {
         busy.id: (3, 4, 1), quiet.id: (0, 0, 1), idle.id: (0, 0, 0)}
+
+
+# -- what a new gateway's form may hold ----------------------------------------------------------
+
+SIP_FORM = {"kind": "sip", "name": "Trunk", "host": "sip.example.ir"}
+AMI_FORM = {"kind": "ami", "name": "PBX", "host": "10.0.0.5", "username": "flashcall", "secret": "s3cret"}
+
+
+@pytest.mark.parametrize("values, refusal", [
+    ({"kind": "h323", "name": "X"}, ("kind", "Choose simulator, SIP trunk or Asterisk AMI.")),
+    ({"kind": "simulator", "name": "   "}, ("name", "Give the gateway a name.")),
+    ({"kind": "simulator", "name": "n" * 81}, ("name", "At most 80 characters.")),
+    (dict(SIP_FORM, host="h" * 256), ("host", "At most 255 characters.")),
+    (dict(SIP_FORM, username="u" * 81), ("username", "At most 80 characters.")),
+    (dict(SIP_FORM, from_domain="d" * 256), ("from_domain", "At most 255 characters.")),
+    (dict(SIP_FORM, channel="c" * 201), ("channel", "At most 200 characters.")),
+    (dict(AMI_FORM, context="c" * 201), ("context", "At most 200 characters.")),
+    (dict(SIP_FORM, transport="tls"), ("transport", "Choose UDP or TCP as the transport.")),
+    (dict(SIP_FORM, ring_seconds="0"), ("ring_seconds", "Enter a number from 1 to 60.")),
+    (dict(SIP_FORM, ring_seconds="61"), ("ring_seconds", "Enter a number from 1 to 60.")),
+    (dict(SIP_FORM, ring_seconds="three"), ("ring_seconds", "Enter a whole number.")),
+    (dict(SIP_FORM, max_concurrent="0"), ("max_concurrent", "Enter a number from 1 to 100000.")),
+    (dict(SIP_FORM, max_concurrent="100001"), ("max_concurrent", "Enter a number from 1 to 100000.")),
+    ({"kind": "sip", "name": "Trunk"}, ("host", "Enter the gateway's host name or IP address.")),
+    (dict(SIP_FORM, host="sip example.ir"), ("host", "Enter the gateway's host name or IP address.")),
+    (dict(SIP_FORM, port="0"), ("port", "Enter a number from 1 to 65535.")),
+    (dict(SIP_FORM, port="65536"), ("port", "Enter a number from 1 to 65535.")),
+    (dict(SIP_FORM, channel="{phone}{extension}"), ("channel", "The template may only use {phone}, {national} and {digits}.")),
+    (dict(SIP_FORM, channel="{phone"), ("channel", "The template may only use {phone}, {national} and {digits}.")),
+    (dict(AMI_FORM, username=""), ("username", "Enter the AMI user's name.")),
+    (dict(AMI_FORM, context="from-flashcall,s,1,extra"), ("context", "Write the context as context,extension,priority.")),
+    (dict(AMI_FORM, secret=""), ("secret", "Enter the AMI user's secret.")),
+    (dict(SIP_FORM, secret="s" * 201), ("secret", "At most 200 characters.")),
+])
+def test_a_gateway_form_that_cannot_be_saved_names_its_field(app, make, values, refusal):
+    assert _refusal(lambda: gateways.create_gateway(values, _settings(app), blocks=["+98219100XXXX"])) == refusal
+    assert [g.name for g in gateways.visible_gateways()] == ["Simulator"]
+
+
+def test_what_a_gateway_form_stores_with_its_defaults(app, make):
+    settings = _settings(app)
+    sip = gateways.create_gateway({"kind": "sip", "name": "  Trunk  ", "host": " sip.example.ir ", "transport": "TCP",
+                                   "ring_seconds": " 7 ", "max_concurrent": "100000", "port": "65535",
+                                   "from_domain": "", "username": "acct"}, settings)
+    assert (sip.kind, sip.name, sip.host, sip.port, sip.transport, sip.ring_seconds, sip.max_concurrent,
+            sip.from_domain, sip.username, sip.channel, sip.active, sip.version) == (
+        "sip", "Trunk", "sip.example.ir", 65535, "tcp", 7, 100000, None, "acct", None, True, 1)
+    plain = gateways.create_gateway({"kind": "sip", "name": "Plain", "host": "10.0.0.1", "ring_seconds": "60",
+                                     "max_concurrent": "1", "port": "1"}, settings)
+    assert (plain.port, plain.transport, plain.ring_seconds, plain.max_concurrent) == (1, "udp", 60, 1)
+    default_port = gateways.create_gateway({"kind": "sip", "name": "Default port", "host": "10.0.0.1"}, settings)
+    assert (default_port.port, default_port.ring_seconds, default_port.max_concurrent) == (5060, 3, None)
+    ami = gateways.create_gateway(dict(AMI_FORM, context="from-flashcall,s,1"), settings)
+    assert (ami.port, ami.channel, ami.context) == (5038, "PJSIP/{phone}@trunk", "from-flashcall,s,1")
+    assert unseal(app.config["SECRETS_KEY"], ami.secret_sealed) == "s3cret"
+    ami_own = gateways.create_gateway(dict(AMI_FORM, name="PBX 2", channel="SIP/trunk/{national}", port="5039"), settings)
+    assert (ami_own.port, ami_own.channel) == (5039, "SIP/trunk/{national}")
+    sim = gateways.create_gateway({"name": "Sim", "host": "ignored.example", "port": "5070"}, settings)
+    assert (sim.kind, sim.port, sim.secret_sealed) == ("simulator", None, None)
+
+
+def test_an_empty_secret_keeps_the_stored_one_and_clear_secret_drops_it(app, make):
+    settings = _settings(app)
+    gateway = gateways.create_gateway(dict(SIP_FORM, secret="first"), settings)
+    gateways.update_gateway(gateway, dict(SIP_FORM, secret=""), settings)
+    assert unseal(app.config["SECRETS_KEY"], gateway.secret_sealed) == "first"
+    gateways.update_gateway(gateway, dict(SIP_FORM, clear_secret=True), settings)
+    assert gateway.secret_sealed is None
+    ami = gateways.create_gateway(AMI_FORM, settings)
+    assert _refusal(lambda: gateways.update_gateway(ami, dict(AMI_FORM, secret="", clear_secret=True), settings)) == (
+        "secret", "Enter the AMI user's secret.")
+
+
+@pytest.mark.parametrize("text, block", [
+    ("+98219100xxxx", ("+98219100XXXX", None)),
+    (" +۹۸۲۱۹۱۰۰XXXX ", ("+98219100XXXX", None)),
+    ("+982191001111, +982191002222\n+982191001111  +982191003333", (None, "+982191001111\n+982191002222\n+982191003333")),
+    ("+۹۸۲۱۹۱۰۰۱۱۱۱", (None, "+982191001111")),
+])
+def test_what_an_operator_types_as_a_block(text, block):
+    assert gateways.parse_block(text) == block
+
+
+@pytest.mark.parametrize("text, message", [
+    ("", "Enter a pattern such as +98219100XXXX or a list of numbers."),
+    ("   ", "Enter a pattern such as +98219100XXXX or a list of numbers."),
+    ("+982191001111, 02191002222", "02191002222 is neither a pattern like +98219100XXXX nor a number like "
+                                   "+982191001234."),
+])
+def test_a_block_that_is_neither_pattern_nor_numbers(app, text, message):
+    with app.app_context():
+        assert _refusal(lambda: gateways.parse_block(text)) == ("block", message)
+
+
+def test_a_new_gateways_blocks_need_three_free_digits_and_a_removed_block_is_gone(app, make):
+    settings = _settings(app)
+    assert _refusal(lambda: gateways.create_gateway(SIP_FORM, settings, blocks=["+9821910000XX"])) == (
+        "block", "This block must have at least 3 free digits: the services of this gateway use codes of up to "
+                 "3 digits.")
+    gateway = gateways.create_gateway(SIP_FORM, settings, blocks=["+982191000XXX", "+982191001111"])
+    db.session.commit()
+    assert [(b.pattern, b.numbers, b.active) for b in gateway.blocks] == [
+        ("+982191000XXX", None, True), (None, "+982191001111", True)]
+    gateways.remove_block(gateway.blocks[0])
+    db.session.commit()
+    db.session.expire_all()
+    assert [(b.pattern, b.numbers) for b in db.session.get(Gateway, gateway.id).blocks] == [(None, "+982191001111")]
+
+
+def test_the_drivers_snapshot_of_a_gateway(app, make):
+    settings = _settings(app)
+    assert gateways.config_of(None, settings) == gateways.GatewayConfig(None, "simulator", "Simulator")
+    gateway = gateways.create_gateway(dict(SIP_FORM, port="5070", username="acct", secret="pw", from_domain="example.ir",
+                                           channel="{national}", ring_seconds="9", max_concurrent="4"), settings)
+    gateway.config = '{"default": "failed"}'
+    gateway.version = 3
+    config = gateways.config_of(gateway, settings)
+    assert config == gateways.GatewayConfig(
+        id=gateway.id, kind="sip", name="Trunk", host="sip.example.ir", port=5070, transport="udp", username="acct",
+        secret="pw", from_domain="example.ir", channel="{national}", context=None, ring_seconds=9.0,
+        max_concurrent=4, version=3)
+    assert (config.options, config.key, "pw" in repr(config)) == ({"default": "failed"}, (gateway.id, 3), False)
+    gateway.ring_seconds, gateway.transport, gateway.version = None, None, None
+    config = gateways.config_of(gateway, Settings.from_config(dict(app.config, SECRETS_KEY=Fernet.generate_key().decode())))
+    assert (config.ring_seconds, config.transport, config.version, config.secret) == (3.0, "udp", 1, None)
