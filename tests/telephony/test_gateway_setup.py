@@ -349,13 +349,14 @@ def test_the_drivers_snapshot_of_a_gateway(app, make):
     settings = _settings(app)
     assert gateways.config_of(None, settings) == gateways.GatewayConfig(None, "simulator", "Simulator")
     gateway = gateways.create_gateway(dict(SIP_FORM, port="5070", username="acct", secret="pw", from_domain="example.ir",
-                                           channel="{national}", ring_seconds="9", max_concurrent="4"), settings)
-    gateway.config = '{"default": "failed"}'
+                                           channel="{national}", ring_seconds="9", max_concurrent="4",
+                                           transport="tcp"), settings)
+    gateway.config, gateway.context = '{"default": "failed"}', "from-flashcall,s,1"
     gateway.version = 3
     config = gateways.config_of(gateway, settings)
     assert config == gateways.GatewayConfig(
-        id=gateway.id, kind="sip", name="Trunk", host="sip.example.ir", port=5070, transport="udp", username="acct",
-        secret="pw", from_domain="example.ir", channel="{national}", context=None, ring_seconds=9.0,
+        id=gateway.id, kind="sip", name="Trunk", host="sip.example.ir", port=5070, transport="tcp", username="acct",
+        secret="pw", from_domain="example.ir", channel="{national}", context="from-flashcall,s,1", ring_seconds=9.0,
         max_concurrent=4, version=3)
     assert (config.options, config.key, "pw" in repr(config)) == ({"default": "failed"}, (gateway.id, 3), False)
     gateway.ring_seconds, gateway.transport, gateway.version = None, None, None
