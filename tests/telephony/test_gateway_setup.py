@@ -349,9 +349,8 @@ def test_the_drivers_snapshot_of_a_gateway(app, make):
     settings = _settings(app)
     assert gateways.config_of(None, settings) == gateways.GatewayConfig(None, "simulator", "Simulator")
     gateway = gateways.create_gateway(dict(SIP_FORM, port="5070", username="acct", secret="pw", from_domain="example.ir",
-                                           channel="{national}", ring_seconds="9", max_concurrent="4",
-                                           transport="tcp"), settings)
-    gateway.config, gateway.context = '{"default": "failed"}', "from-flashcall,s,1"
+                                           channel="{national}", ring_seconds="9", max_concurrent="4"), settings)
+    gateway.config, gateway.context, gateway.transport = '{"default": "failed"}', "from-flashcall,s,1", "tcp"
     gateway.version = 3
     config = gateways.config_of(gateway, settings)
     assert config == gateways.GatewayConfig(
