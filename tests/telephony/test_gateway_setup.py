@@ -332,6 +332,7 @@ def test_a_block_that_is_neither_pattern_nor_numbers(app, text, message):
 
 def test_a_new_gateways_blocks_need_three_free_digits_and_a_removed_block_is_gone(app, make):
     settings = _settings(app)
+    make.service(code_length=6)  # on the default gateway, and with no fallback: a new gateway serves no service yet
     assert _refusal(lambda: gateways.create_gateway(SIP_FORM, settings, blocks=["+9821910000XX"])) == (
         "block", "This block must have at least 3 free digits: the services of this gateway use codes of up to "
                  "3 digits.")
