@@ -295,6 +295,8 @@ def test_what_a_gateway_form_stores_with_its_defaults(app, make):
     assert (ami_own.port, ami_own.channel) == (5039, "SIP/trunk/{national}")
     sim = gateways.create_gateway({"name": "Sim", "host": "ignored.example", "port": "5070"}, settings)
     assert (sim.kind, sim.port, sim.secret_sealed) == ("simulator", None, None)
+    longest = gateways.create_gateway({"name": "n" * 80, "host": "h" * 255}, settings)  # at the limits: kept
+    assert (len(longest.name), len(longest.host)) == (80, 255)
 
 
 def test_an_empty_secret_keeps_the_stored_one_and_clear_secret_drops_it(app, make):
