@@ -286,7 +286,8 @@ def test_what_a_gateway_form_stores_with_its_defaults(app, make):
     plain = gateways.create_gateway({"kind": "sip", "name": "Plain", "host": "10.0.0.1", "ring_seconds": "60",
                                      "max_concurrent": "1", "port": "1"}, settings)
     assert (plain.port, plain.transport, plain.ring_seconds, plain.max_concurrent) == (1, "udp", 60, 1)
-    default_port = gateways.create_gateway({"kind": "sip", "name": "Default port", "host": "10.0.0.1"}, settings)
+    default_port = gateways.create_gateway({"kind": "sip", "name": "Default port", "host": "10.0.0.1", "port": "",
+                                           "ring_seconds": ""}, settings)  # an empty field: the default
     assert (default_port.port, default_port.ring_seconds, default_port.max_concurrent) == (5060, 3, None)
     ami = gateways.create_gateway(dict(AMI_FORM, context="from-flashcall,s,1"), settings)
     assert (ami.port, ami.channel, ami.context) == (5038, "PJSIP/{phone}@trunk", "from-flashcall,s,1")
