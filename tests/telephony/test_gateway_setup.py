@@ -305,6 +305,8 @@ def test_an_empty_secret_keeps_the_stored_one_and_clear_secret_drops_it(app, mak
     gateway = gateways.create_gateway(dict(SIP_FORM, secret="first"), settings)
     gateways.update_gateway(gateway, dict(SIP_FORM, secret=""), settings)
     assert unseal(app.config["SECRETS_KEY"], gateway.secret_sealed) == "first"
+    gateways.update_gateway(gateway, dict(SIP_FORM, secret="s" * 200), settings)  # at its limit: kept
+    assert unseal(app.config["SECRETS_KEY"], gateway.secret_sealed) == "s" * 200
     gateways.update_gateway(gateway, dict(SIP_FORM, clear_secret=True), settings)
     assert gateway.secret_sealed is None
     ami = gateways.create_gateway(AMI_FORM, settings)
