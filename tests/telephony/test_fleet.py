@@ -156,10 +156,15 @@ def test_record_health_writes_changes_with_their_moment_and_the_last_error(drive
     fleet.record_health(later)
     assert (row.health, row.health_since, row.last_error_at) == ("up", later, NOW)
 
+    fleet.record_health(later + timedelta(minutes=1))  # still up: «up since» stays
+    assert (row.health, row.health_since) == ("up", later)
+
     driver.state = Health(False, "x" * 400)
     fleet.record_health(later + timedelta(minutes=1))
     assert row.last_error == "x" * 300
-    assert row.health_since == later + timedelta(minutes=1)
+    assert row.health_since == row.last_error_at == later + timedelta(minutes=1)
+    fleet.record_health(later + timedelta(minutes=2))  # the same long error again: its moment stays
+    assert (row.last_error, row.last_error_at) == ("x" * 300, later + timedelta(minutes=1))
 
 
 def test_record_health_logs_a_gateway_going_down_as_a_warning(drivers, caplog):

@@ -66,3 +66,20 @@ def test_a_full_gateway_sends_calls_to_its_fallback(app, make):
     db.session.commit()
     assert start_call(service, "09121234567").gateway_id == full.id
     assert start_call(service, "09121234568").gateway_id == backup.id
+
+
+def test_the_concurrency_limit_counts_only_the_gateways_own_unfinished_calls(app, make):
+    """A call still ringing on another gateway, or one this gateway already ended, leaves its slot free."""
+    service = make.service(min_interval_seconds=0)
+    other, limited, backup = _sip_gateway("other"), _sip_gateway("limited", max_concurrent=1), _sip_gateway("backup")
+    service.gateway_id = other.id
+    db.session.commit()
+    assert start_call(service, "09121234567").gateway_id == other.id  # queued on `other`, not ended
+    service.gateway_id, service.fallback_gateway_id = limited.id, backup.id
+    db.session.commit()
+    ended = start_call(service, "09121234568")
+    assert ended.gateway_id == limited.id
+    ended.status = "failed"
+    db.session.commit()
+    assert start_call(service, "09121234569").gateway_id == limited.id  # the failed call freed its slot
+    assert start_call(service, "09121234560").gateway_id == backup.id  # and this one is full now
