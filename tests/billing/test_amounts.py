@@ -78,6 +78,8 @@ def test_signed_amounts_default_to_toman():
     ("1.5", "amount_invalid"),
     ("1e3", "amount_invalid"),
     ("1000000000000000", "amount_invalid"),
+    ("X500", "amount_invalid"),  # only a sign may lead the digits
+    ("-X500", "amount_invalid"),
 ])
 def test_signed_amounts_refused(text, code):
     assert _refused(parse_signed, text, "rial").code == code
