@@ -48,3 +48,13 @@ def test_a_default_price_change_says_through_what(ctx):
     db.session.commit()
     _target, ip, detail = _audit("billing.default_price_changed")
     assert (ip, detail["old"], detail["new"], detail["by"]) == (IP, old, old + 250, "cli")
+
+
+def test_a_credit_limit_change_is_seen_at_once_and_names_the_account(ctx, make):
+    owner = make.account(name="Acme Ltd")
+    account = owner.account
+    admin.set_limit(account, -5_000, ip=IP, via="cli")
+    assert account.credit_limit == -5_000  # the loaded account shows it without a reload
+    db.session.commit()
+    target, ip, detail = _audit("billing.limit_changed")
+    assert (target, ip, detail["new"], detail["by"]) == ("Acme Ltd", IP, -5_000, "cli")

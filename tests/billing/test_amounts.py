@@ -21,6 +21,7 @@ def _refused(fn, *args):
     ("1_000", "rial", 1_000),
     ("007", "rial", 7),
     ("1", "toman", 10),
+    ("1", "rial", 1),  # the smallest amount there is
     ("999999999999999", "rial", 999_999_999_999_999),
 ])
 def test_amounts_in_any_digits_become_rial(text, unit, rial):
