@@ -62,3 +62,15 @@ class TestCompatibleEndpoint:
         body = {"app_id": "fc_same", "app_secret": "wrong", "number": "09121234567"}
         answers = [client.post("/telphin/auth/", json=dict(body, auth_code="1234")) for _ in range(4)]
         assert answers[-1].get_json()["description"] == "too_many_requests"
+
+    def test_at_the_end_of_its_window_the_client_is_told_to_wait_one_second(self, client, monkeypatch):
+        """A quarter of a second left in the window: Retry-After 1 (whole seconds, never 0)."""
+        from types import SimpleNamespace
+
+        from flashcall.compat import routes
+        from flashcall.extensions import limiter
+        monkeypatch.setattr(routes, "time", SimpleNamespace(time=lambda: limiter.current_limit.reset_at - 0.25))
+        body = {"app_id": "fc_late", "app_secret": "wrong", "number": "09121234567"}
+        answers = [client.post("/telphin/auth/", json=dict(body, auth_code="1234")) for _ in range(4)]
+        assert answers[-1].get_json()["description"] == "too_many_requests"
+        assert answers[-1].headers["Retry-After"] == "1"

@@ -21,6 +21,7 @@ def _refused(fn, *args):
     ("1_000", "rial", 1_000),
     ("007", "rial", 7),
     ("1", "toman", 10),
+    ("1", "rial", 1),  # the smallest amount there is
     ("999999999999999", "rial", 999_999_999_999_999),
 ])
 def test_amounts_in_any_digits_become_rial(text, unit, rial):
@@ -78,6 +79,8 @@ def test_signed_amounts_default_to_toman():
     ("1.5", "amount_invalid"),
     ("1e3", "amount_invalid"),
     ("1000000000000000", "amount_invalid"),
+    ("X500", "amount_invalid"),  # only a sign may lead the digits
+    ("-X500", "amount_invalid"),
 ])
 def test_signed_amounts_refused(text, code):
     assert _refused(parse_signed, text, "rial").code == code

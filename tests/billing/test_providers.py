@@ -169,6 +169,12 @@ def test_zibal_verify(zb, answer, outcome):
     assert sent.sent == [("https://gateway.zibal.ir/v1/verify", {"merchant": "zibal", "trackId": "3000001"}, 9)]
 
 
+def test_zibal_long_references_are_cut_to_64(zb):
+    provider, _sent = zb({"result": 100, "amount": 30_000, "refNumber": "7" * 80, "cardNumber": "6" * 70})
+    outcome = provider.verify("3000001", 30_000)
+    assert outcome.ref_id == "7" * 64 and outcome.card_pan == "6" * 64
+
+
 def test_zibal_callback():
     assert Zibal.callback({"trackId": "3000001", "success": "1"}) == ("3000001", True)
     assert Zibal.callback({"trackId": "3000001", "success": "0"}) == ("3000001", False)

@@ -93,3 +93,12 @@ def test_another_accounts_service_is_404(client, login, make, setup):
 def test_signed_out_is_sent_to_sign_in(client, setup):
     _, service, _ = setup
     assert client.get(f"/webhooks/services/{service.id}/deliveries").status_code == 302
+
+
+def test_a_failure_code_the_page_does_not_know_reads_as_a_network_error(client, login, setup):
+    owner, service, delivery = setup
+    delivery.status, delivery.attempts, delivery.last_error = "failed", 1, "proxy"  # e.g. from another version
+    db.session.commit()
+    login(owner)
+    page = client.get(f"/webhooks/services/{service.id}/deliveries").get_data(as_text=True)
+    assert "خطای شبکه مانع ارسال شد." in page and "None" not in page
