@@ -2,7 +2,7 @@
 each row as CSV text, so Python only passes the bytes on. The columns are those of exports.Cells.csv,
 in the same words: the Jalali date is picked from an array of the export's days (made here, once),
 the times are cut to milliseconds as clock.iso writes them, and the seconds to deliver are rounded
-half up to a tenth as exports.tenths does."""
+half up to a tenth as Cells._tenths does."""
 from datetime import timedelta
 
 from persiantools.jdatetime import JalaliDate
@@ -25,8 +25,6 @@ def _text(value):
 
 def _words(column, words, otherwise):
     """CASE mapping the column's codes to the export's words (`otherwise` for any other)."""
-    if not words:
-        return otherwise
     branches = " ".join(f"WHEN {_text(code) if isinstance(code, str) else int(code)} THEN {_text(word)}"
                         for code, word in words.items() if code is not None)
     fallback = f" ELSE {otherwise}" if otherwise != "NULL" else ""
@@ -35,12 +33,12 @@ def _words(column, words, otherwise):
 
 def _days(connection, criteria):
     """(first local day, [Jalali text of each day up to the last]) covering every call the criteria
-    name; (None, []) when there is none."""
+    name; (None, []) when there is none (or they name no service)."""
     oldest = newest_first(criteria, [Call.created_at, Call.id], newer=True, limit=1)  # index walks, one row each
-    newest = newest_first(criteria, [Call.created_at, Call.id], limit=1)
-    first, last = (connection.execute(oldest).first() or (None,))[0], (connection.execute(newest).first() or (None,))[0]
+    first = connection.scalar(oldest) if oldest is not None else None
     if first is None:
         return None, []
+    last = connection.scalar(newest_first(criteria, [Call.created_at, Call.id], limit=1))
     first, last = tehran_date(first), tehran_date(last)
     return first, [JalaliDate(first + timedelta(days=n)).strftime("%Y/%m/%d") for n in range((last - first).days + 1)]
 
@@ -72,11 +70,9 @@ def columns(cells, first_day, day_texts):
 
 
 def statement(connection, criteria, cells):
-    """The COPY statement's SELECT (SQLAlchemy), or None when the criteria name no service."""
-    if not criteria.service_ids and criteria.key_id is None:
-        return None
+    """The COPY statement's SELECT (SQLAlchemy), or None when the criteria name no call."""
     first_day, day_texts = _days(connection, criteria)
-    if first_day is None:  # no call at all
+    if first_day is None:
         return None
     # The index walks read raw columns in order (a Merge Append of one walk per service); the cells
     # are made over them, so PostgreSQL streams the rows without sorting them.

@@ -97,13 +97,17 @@ def test_a_disabled_gateways_driver_stops_but_not_under_a_call_in_flight(drivers
     assert running.stopped
 
 
-def test_an_edited_gateway_gets_a_new_driver_and_the_old_one_finishes_first(drivers):
-    row = _gateway()
-    fleet = _fleet()
+def _edited(fleet, row):
+    """(the driver before, the driver after) an operator's edit of the gateway."""
     old = fleet.driver(row.id)
     row.version += 1
     db.session.commit()
-    new = fleet.driver(row.id)
+    return old, fleet.driver(row.id)
+
+
+def test_an_edited_gateway_gets_a_new_driver_and_the_old_one_finishes_first(drivers):
+    fleet = _fleet()
+    old, new = _edited(fleet, _gateway())
     assert new is not old and new.started
     fleet.sync(busy=[old])
     assert not old.stopped
@@ -112,12 +116,8 @@ def test_an_edited_gateway_gets_a_new_driver_and_the_old_one_finishes_first(driv
 
 
 def test_stop_stops_running_and_retired_drivers_even_when_one_fails(drivers):
-    row = _gateway()
     fleet = _fleet()
-    old = fleet.driver(row.id)
-    row.version += 1
-    db.session.commit()
-    new = fleet.driver(row.id)
+    old, new = _edited(fleet, _gateway())
 
     def refuse():
         raise RuntimeError("stuck")
