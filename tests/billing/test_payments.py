@@ -59,6 +59,19 @@ def test_zarinpal_round_trip_credits_once_however_often_the_callback_comes(servi
     assert _credit(service) == 50_000 and _entries() == 1
 
 
+def test_a_long_card_number_and_receipt_are_kept_cut_to_their_columns(service, settings, gateway):
+    """A provider answering more than the columns hold still credits once (PostgreSQL would refuse the
+    row with "value too long" and the payer would be paid with no credit)."""
+    gateway.card_pan, gateway.ref_id = "5" * 40, "9" * 80
+    payment, _url = _start(service, settings)
+    gateway.pay(payment.reference)
+    done = payments.complete_online(payment.id, {"Authority": payment.reference, "Status": "OK"}, settings)
+    db.session.expire_all()
+    stored = db.session.get(Payment, payment.id)
+    assert (stored.status, stored.card_pan, stored.ref_id) == ("paid", "5" * 32, "9" * 64)
+    assert done.status == "paid" and _credit(service) == 50_000 and _entries() == 1
+
+
 def test_two_tabs_racing_the_callback_credit_once(app, service, settings, gateway):
     payment, _url = _start(service, settings)
     gateway.pay(payment.reference)

@@ -110,17 +110,25 @@ def test_zarinpal_verify_paid_and_already_verified(zp):
     ({"data": [], "errors": {"code": -50, "message": ""}}, Outcome(False, "-50", message=None)),
     ({"data": {"code": -54}, "errors": []}, Outcome(False, "-54", message=None)),
     ({"data": {}, "errors": []}, Outcome(False, "unknown", message=None)),
-    ({"errors": {"code": -55, "message": "x" * 100}}, Outcome(False, "-55", message="x" * 64)),
+    ({"errors": {"code": -55, "message": "x" * 100}}, Outcome(False, "-55", message="x" * 100)),
+    ({"errors": {"code": -55, "message": "x" * 300}}, Outcome(False, "-55", message="x" * 200)),
 ])
 def test_zarinpal_verify_refusals(zp, answer, outcome):
     provider, _sent = zp(answer)
     assert provider.verify("A1", 25_000) == outcome
 
 
-def test_zarinpal_long_references_are_cut_to_64(zp):
+def test_zarinpal_long_references_are_cut_to_their_columns(zp):
     provider, _sent = zp({"data": {"code": 100, "ref_id": "9" * 80, "card_pan": "5" * 70}})
     outcome = provider.verify("A1", 1)
-    assert outcome.ref_id == "9" * 64 and outcome.card_pan == "5" * 64
+    assert outcome.ref_id == "9" * 64 and outcome.card_pan == "5" * 32
+
+
+def test_the_cut_lengths_are_the_payment_columns():
+    from flashcall.models import Payment
+    columns = Payment.__table__.columns
+    assert (base.REF_ID_LENGTH, base.CARD_PAN_LENGTH, base.MESSAGE_LENGTH) == (
+        columns.ref_id.type.length, columns.card_pan.type.length, columns.failure_message.type.length)
 
 
 def test_zarinpal_callback():
@@ -169,10 +177,13 @@ def test_zibal_verify(zb, answer, outcome):
     assert sent.sent == [("https://gateway.zibal.ir/v1/verify", {"merchant": "zibal", "trackId": "3000001"}, 9)]
 
 
-def test_zibal_long_references_are_cut_to_64(zb):
-    provider, _sent = zb({"result": 100, "amount": 30_000, "refNumber": "7" * 80, "cardNumber": "6" * 70})
+def test_zibal_long_references_are_cut_to_their_columns(zb):
+    provider, _sent = zb({"result": 100, "amount": 30_000, "refNumber": "7" * 80, "cardNumber": "6" * 70,
+                          "message": "m" * 300})
     outcome = provider.verify("3000001", 30_000)
-    assert outcome.ref_id == "7" * 64 and outcome.card_pan == "6" * 64
+    assert outcome.ref_id == "7" * 64 and outcome.card_pan == "6" * 32 and outcome.message is None
+    provider, _sent = zb({"result": 202, "message": "m" * 300})
+    assert provider.verify("3000001", 30_000).message == "m" * 200
 
 
 def test_zibal_callback():

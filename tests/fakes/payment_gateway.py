@@ -24,6 +24,7 @@ class PaymentGateway:
         self.mode = None
         self.delay = 3.0
         self.verify_calls = 0
+        self.card_pan, self.ref_id = CARD, 201  # what Zarinpal's verify names the payer's card and receipt
         self._track = itertools.count(3_000_001)
         self._lock = threading.Lock()
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -68,8 +69,8 @@ class PaymentGateway:
                 return _zp_error(-51)
             code = 101 if payment["verified"] else 100
             payment["verified"] = True
-            return {"data": {"code": code, "message": "Verified", "card_hash": "ab" * 32, "card_pan": CARD,
-                             "ref_id": 201, "fee_type": "Merchant", "fee": 0}, "errors": []}
+            return {"data": {"code": code, "message": "Verified", "card_hash": "ab" * 32, "card_pan": self.card_pan,
+                             "ref_id": self.ref_id, "fee_type": "Merchant", "fee": 0}, "errors": []}
 
     def zibal_request(self, body):
         if body.get("merchant") != ZIBAL_MERCHANT:

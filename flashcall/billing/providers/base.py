@@ -16,6 +16,17 @@ class ProviderError(Exception):
         self.detail = detail
 
 
+# The longest text kept of each answer field: the Payment column it lands in (a test holds them equal).
+REF_ID_LENGTH = 64
+CARD_PAN_LENGTH = 32
+MESSAGE_LENGTH = 200
+
+
+def answer_text(value, limit):
+    """A provider's field as text cut to `limit` characters; None when it is absent or empty."""
+    return str(value)[:limit] if value not in (None, "") else None
+
+
 @dataclass(frozen=True)
 class Outcome:
     """A verification's result: paid (also when already verified before), or not with the provider's code."""

@@ -1,6 +1,7 @@
 """Zarinpal REST v4: payment/request.json → StartPay/{authority} → callback (Authority, Status) →
 payment/verify.json (100 paid, 101 already verified). Amounts in Rial (currency IRR)."""
-from .base import MINIMUM_RIAL, TIMEOUT_SECONDS, Outcome, ProviderError, post_json
+from .base import (CARD_PAN_LENGTH, MESSAGE_LENGTH, MINIMUM_RIAL, REF_ID_LENGTH, TIMEOUT_SECONDS, Outcome,
+                   ProviderError, answer_text, post_json)
 
 PAID = {100, 101}
 
@@ -45,7 +46,8 @@ class Zarinpal:
         data = answer.get("data") if isinstance(answer.get("data"), dict) else {}
         code = data.get("code")
         if code in PAID:
-            return Outcome(True, str(code), ref_id=_text(data.get("ref_id")), card_pan=_text(data.get("card_pan")))
+            return Outcome(True, str(code), ref_id=answer_text(data.get("ref_id"), REF_ID_LENGTH),
+                           card_pan=answer_text(data.get("card_pan"), CARD_PAN_LENGTH))
         return Outcome(False, str(_error_code(answer)), message=_message(answer))
 
 
@@ -61,8 +63,4 @@ def _error_code(answer):
 
 def _message(answer):
     errors = answer.get("errors")
-    return _text(errors.get("message")) if isinstance(errors, dict) else None
-
-
-def _text(value):
-    return str(value)[:64] if value not in (None, "") else None
+    return answer_text(errors.get("message"), MESSAGE_LENGTH) if isinstance(errors, dict) else None

@@ -1,6 +1,7 @@
 """Zibal: v1/request → start/{trackId} → callback (success, trackId) → v1/verify (100 paid,
 201 already verified). Merchant `zibal` is its sandbox. Amounts in Rial."""
-from .base import MINIMUM_RIAL, TIMEOUT_SECONDS, Outcome, ProviderError, post_json
+from .base import (CARD_PAN_LENGTH, MESSAGE_LENGTH, MINIMUM_RIAL, REF_ID_LENGTH, TIMEOUT_SECONDS, Outcome,
+                   ProviderError, answer_text, post_json)
 
 PAID = {100, 201}
 
@@ -42,10 +43,7 @@ class Zibal:
         if result in PAID:
             if answer.get("amount") is not None and int(answer["amount"]) != amount:
                 return Outcome(False, "amount_mismatch", message="the paid amount differs")
-            return Outcome(True, str(result), ref_id=_text(answer.get("refNumber")),
-                           card_pan=_text(answer.get("cardNumber")))
-        return Outcome(False, str(result if result is not None else "unknown"), message=_text(answer.get("message")))
-
-
-def _text(value):
-    return str(value)[:64] if value not in (None, "") else None
+            return Outcome(True, str(result), ref_id=answer_text(answer.get("refNumber"), REF_ID_LENGTH),
+                           card_pan=answer_text(answer.get("cardNumber"), CARD_PAN_LENGTH))
+        return Outcome(False, str(result if result is not None else "unknown"),
+                       message=answer_text(answer.get("message"), MESSAGE_LENGTH))
