@@ -62,10 +62,13 @@ dev: translations migrate
 	$(FLASK) dispatcher & \
 	$(FLASK) run --debug --port $(PORT)
 
-# The layer contracts (.importlinter) first: a broken one fails the run before any test.
+# The layer contracts (.importlinter) first: a broken one fails the run before any test. The tests run in
+# TEST_PROCESSES processes (pytest-xdist, a module's tests together; much of the suite waits on browsers,
+# phones and servers, so more processes than cores pay); TEST_PROCESSES=0 runs them in this one.
+TEST_PROCESSES ?= 4
 test: install-dev translations
 	$(VENV)/bin/lint-imports --no-logo
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	$(VENV)/bin/pytest -q -n $(TEST_PROCESSES) --dist loadfile $(PYTEST_ARGS)
 
 bench: install-dev translations
 	$(PY) bench/api.py

@@ -6,6 +6,7 @@ import os
 import shutil
 import threading
 from contextlib import contextmanager
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import g, request_started
@@ -18,6 +19,33 @@ from flashcall.db import db
 
 from .factories import Factory
 
+def _worker_database():
+    """Under pytest-xdist (`make test` runs the suite in several processes), each worker process gets a
+    database of its own on the server of TEST_DATABASE_URL, made afresh here, and TEST_DATABASE_URL is
+    pointed at it before anything reads it: the workers truncate and rebuild without meeting."""
+    url, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
+    if not url or not worker:
+        return None
+    import psycopg
+    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
+    name = f"{parts.path.lstrip('/') or 'postgres'}_{worker}"
+    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+    os.environ["TEST_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
+    return urlunsplit(parts._replace(path="/postgres")), name
+
+
+_WORKER_DATABASE = _worker_database()
+
+
+def pytest_unconfigure(config):
+    """The worker's own database goes when the worker ends."""
+    if _WORKER_DATABASE:
+        import psycopg
+        admin_url, name = _WORKER_DATABASE
+        with psycopg.connect(admin_url, autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-42"
 
