@@ -71,18 +71,21 @@ def change(name):
 
 def report(pattern):
     found = results(pattern)
+    known = listed()
     by_package = defaultdict(Counter)
     for name, code in found.items():
         by_package[package(name)][verdict(code)] += 1
+        if verdict(code) in ("survived", "no tests") and name in known:
+            by_package[package(name)]["explained"] += 1
     total = Counter()
-    print(f"{'package':<14}{'killed':>8}{'timeout':>9}{'survived':>10}{'no tests':>10}{'unchecked':>11}{'score':>9}")
+    print(f"{'package':<14}{'killed':>8}{'timeout':>9}{'survived':>10}{'no tests':>10}{'unchecked':>11}{'score':>9}"
+          f"{'explained':>11}{'without':>9}")
     for name in sorted(by_package):
         counts = by_package[name]
         total.update(counts)
         print(_line(name, counts))
     print(_line("all", total))
     survivors = sorted(name for name, code in found.items() if verdict(code) in ("survived", "no tests"))
-    known = listed()
     explained = [name for name in survivors if name in known]
     unexplained = [name for name in survivors if name not in known]
     if explained:
@@ -94,12 +97,15 @@ def report(pattern):
 
 
 def _line(label, counts):
-    """The score counts a mutant the tests hung on (timeout) as caught, as mutation tools do."""
+    """The score counts a mutant the tests hung on (timeout) as caught, as mutation tools do; "without" is the
+    score with the survivors tests/MUTATION.md explains (equivalent or harmless) left out of the count."""
     caught = counts["killed"] + counts["timeout"]
     checked = caught + counts["survived"] + counts["no tests"] + counts["other"]
     score = f"{100 * caught / checked:.1f}%" if checked else "-"
+    meaningful = checked - counts["explained"]
+    without = f"{100 * caught / meaningful:.1f}%" if meaningful else "-"
     return (f"{label:<14}{counts['killed']:>8}{counts['timeout']:>9}{counts['survived']:>10}{counts['no tests']:>10}"
-            f"{counts['not checked']:>11}{score:>9}")
+            f"{counts['not checked']:>11}{score:>9}{counts['explained']:>11}{without:>9}")
 
 
 def main(argv):

@@ -5,6 +5,7 @@ import logging
 import os
 import sqlite3
 import tempfile
+import zipfile
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -130,6 +131,10 @@ def test_xlsx_is_right_to_left_typed_and_complete(client, shop, sample):
     assert verified[8] == 1 and isinstance(verified[8], int) and verified[11] == 1500 and isinstance(verified[11], int)
     assert verified[9] == 2.0 and isinstance(verified[10], datetime) and verified[4] == "+989121234567"
     assert rows[1][9] is not None and rows[2][9] is None  # a call that never rang has no delivery time
+    assert verified[7] is None  # no failure reason: no cell at all (Excel's filter lists it as blank)
+    xml = zipfile.ZipFile(io.BytesIO(client.get("/reports/export.xlsx").get_data())).read(
+        "xl/worksheets/sheet1.xml").decode()
+    assert 'r="G4"' in xml and 'r="H4"' not in xml
     assert sheet.cell(row=4, column=2).number_format == "yyyy-mm-dd hh:mm:ss"
 
 
