@@ -31,7 +31,7 @@ OUTCOMES = [
     ("canceled", None, 0.04, False, False),
 ]
 CALL_COLUMNS = ("id", "service_id", "key_id", "phone", "caller_number", "code_length", "status", "attempts",
-                "source", "created_at", "dialed_at", "ringing_at", "ended_at", "verified_at", "expires_at",
+                "source", "created_at", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at", "expires_at",
                 "cost", "failure_reason")
 # A call's timeline in lifecycle order (event ids follow it): (kind, time column, which calls).
 TIMELINE = [
@@ -97,7 +97,8 @@ def rows(services, calls, days, seed=13, now=None):
                keys[int(draw() * len(keys))] if draw() > 0.02 else None,
                phones[int(draw() * len(phones))], f"+98219100{int(draw() * 10_000):04d}", 4, status,
                3 if reason == "attempts" else int(status == "verified"), "api", _text(created),
-               None if status == "canceled" else _text(dialed), ringing and _text(ringing), _text(ended),
+               None if status == "canceled" else _text(dialed), ringing and _text(ringing),
+               _text(ended) if answered else None, _text(ended),
                verified and _text(verified), _text(created + timedelta(minutes=2)),
                PRICE if rang and reason != "rejected" else 0, reason)
 

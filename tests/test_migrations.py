@@ -76,3 +76,35 @@ def _seals_and_opens(url):
 
 def test_secrets_are_sealed_in_place_by_the_upgrade_and_opened_by_the_downgrade(tmp_path):
     _on_each_database(tmp_path, _seals_and_opens)
+
+
+def _answers_backfilled(url):
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "test"})
+    with app.app_context():
+        upgrade(revision=SEALED_AT)
+        db.session.execute(text(
+            "INSERT INTO account (id, name, credit_limit, created_at) VALUES (1, 'Shop', 0, CURRENT_TIMESTAMP)"))
+        db.session.execute(text(
+            "INSERT INTO service (id, account_id, name, code_length, code_lifetime_minutes, max_attempts,"
+            " min_interval_seconds, daily_limit, allowed_countries, mobile_only, status, price_per_call, created_at)"
+            " VALUES (1, 1, 'S', 4, 2, 3, 120, 10, 'IR', true, 'active', 0, CURRENT_TIMESTAMP)"))
+        for call_id, kinds in (("answered", ("ringing", "answered", "expired")), ("rang", ("ringing", "delivered"))):
+            db.session.execute(text(
+                "INSERT INTO call (id, service_id, phone, caller_number, code_length, status, attempts, source,"
+                " created_at, expires_at, cost, reserved) VALUES (:id, 1, '+989121234567', '+982191000123', 4,"
+                " 'expired', 0, 'api', '2026-11-30 10:00:00', '2026-11-30 10:02:00', 0, 0)"), {"id": call_id})
+            for second, kind in enumerate(kinds):
+                db.session.execute(text("INSERT INTO call_event (call_id, kind, at) VALUES (:id, :kind, :at)"),
+                                   {"id": call_id, "kind": kind, "at": f"2026-11-30 10:00:0{second + 1}"})
+        db.session.commit()
+        upgrade()
+        found = dict(db.session.execute(text("SELECT id, answered_at FROM call")).all())
+        db.session.commit()
+        assert str(found["answered"])[:19] == "2026-11-30 10:00:02" and found["rang"] is None
+        downgrade(revision=SEALED_AT)
+        db.session.commit()
+        db.engine.dispose()
+
+
+def test_calls_answered_before_the_column_get_its_time_from_their_timeline(tmp_path):
+    _on_each_database(tmp_path, _answers_backfilled)

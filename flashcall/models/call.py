@@ -30,6 +30,7 @@ class Call(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     dialed_at: Mapped[datetime | None]
     ringing_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]  # the phone picked up (the status forgets it once the code expires)
     ended_at: Mapped[datetime | None]
     verified_at: Mapped[datetime | None]
     expires_at: Mapped[datetime]

@@ -7,19 +7,19 @@ must delete the tallies and TalliedDay rows of those days too, or keep them know
 """
 from datetime import timedelta
 
-from sqlalchemy import exists, func, insert, literal_column, null, select
+from sqlalchemy import func, insert, literal_column, null, select
 from sqlalchemy.exc import IntegrityError
 
 from ..clock import tehran_date, tehran_midnight
 from ..db import db
-from ..models import Call, CallEvent, CallTally, Service, TalliedDay
+from ..models import Call, CallTally, Service, TalliedDay
 from ..models.call import FINAL
 from .queries import where_any
 
 SETTLE_AFTER = timedelta(hours=1)
-# Whether the phone picked up is in the timeline only: an answered call's status becomes expired
-# (or verified) later.
-ANSWERED = exists().where(CallEvent.call_id == Call.id, CallEvent.kind == "answered").label("answered")
+# Whether the phone picked up: an answered call's status becomes expired (or verified) later, its
+# answered_at stays (a column of the call, not a look into its timeline per call counted).
+ANSWERED = Call.answered_at.is_not(None).label("answered")
 GROUP = (Call.service_id, Call.key_id, Call.status, Call.failure_reason)
 
 

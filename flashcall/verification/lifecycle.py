@@ -14,7 +14,7 @@ TRANSITIONS = {
     "delivered": {"verified", "expired", "failed", "canceled"},
     "answered": {"verified", "expired", "failed", "canceled"},
 }
-TIMESTAMP = {"dialing": "dialed_at", "ringing": "ringing_at", "verified": "verified_at"}
+TIMESTAMP = {"dialing": "dialed_at", "ringing": "ringing_at", "answered": "answered_at", "verified": "verified_at"}
 ENDING = {"delivered", "answered", "failed", "expired", "canceled"}
 
 

@@ -25,6 +25,7 @@ class Calls:
                     attempts=3 if reason == "attempts" else int(status == "verified"), created_at=at,
                     dialed_at=at + timedelta(milliseconds=200) if status != "canceled" else None,
                     ringing_at=at + timedelta(seconds=2) if rang else None,
+                    answered_at=at + timedelta(seconds=3) if answered else None,
                     ended_at=at + timedelta(seconds=6), expires_at=at + timedelta(minutes=2),
                     verified_at=at + timedelta(seconds=20) if status == "verified" else None,
                     cost=cost if cost is not None else (1500 if rang and reason != "rejected" else 0),
