@@ -50,12 +50,13 @@ def test_a_refused_call_sends_no_wake_up(app, make, wake):
     assert not _woken(wake, 1.0)
 
 
-def test_gathering_waits_only_while_a_burst_is_arriving(app):
+def test_gathering_waits_only_while_a_burst_is_arriving():
     """One call after a quiet spell is claimed at once; several queued together wait `gather` for more."""
     stop, gathered = threading.Event(), []
-    with app.app_context():
-        wakeup = Wakeup(db.engine, stop, gather=0.03)
-    wakeup.listening = True  # as if LISTEN were up (on SQLite nothing listens)
+    # An SQLite engine: no listener thread (on PostgreSQL one would start, and with stop.wait
+    # replaced below it would never stop; once its database is gone it would retry without a pause).
+    wakeup = Wakeup(create_engine("sqlite://"), stop, gather=0.03)
+    wakeup.listening = True  # as if LISTEN were up
     stop.wait = gathered.append
     wakeup._notified()
     wakeup.wait(1.0, 1.0)
