@@ -1,9 +1,11 @@
 # Flashcall — `make run` to start, `make test` to test. See README.md.
 PORT ?= 5000
 # One gunicorn process with threads: the in-memory request limits (Flask-Limiter's memory://) are
-# then counted once, exactly as configured. More processes need a shared store (Redis).
+# then counted once, exactly as configured. More processes need a shared store (Redis). Four threads
+# by measurement (README, Performance: `bench/api.py --tiers`): on SQLite more threads only queue at the
+# write lock (8 had a p99 of 0.5-0.9 s), fewer leave too few for a long download beside the API.
 WORKERS ?= 1
-THREADS ?= 8
+THREADS ?= 4
 VENV := .venv
 PY := $(VENV)/bin/python
 FLASK := $(VENV)/bin/flask --app app

@@ -13,6 +13,8 @@ against the free service, in alternating rounds (calls and verify), and accept�
 
     .venv/bin/python bench/api.py [--databases sqlite,postgresql] [--requests 1000] [--concurrency 16]
                                   [--rate 50] [--seconds 10] [--rounds 2] [--ledger-rows 1000000]
+    .venv/bin/python bench/api.py --databases sqlite --tiers 1x1,1x4,1x8,2x1,2x4 [--rounds 1]
+                                  (each gunicorn tier on its own stack: to choose `make run`'s default)
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 The dispatcher alone (calls/s, CPU per call, set-based against bare SQL): bench/dispatcher.py.
 """
@@ -154,7 +156,7 @@ def api_rounds(stack, headers, args):
         return len(result["latencies"]) / result["elapsed"]
 
     baseline()  # warm up
-    ratios = {"calls": [], "verify": []}
+    ratios, speeds = {"calls": [], "verify": []}, {"calls": [], "verify": []}
     prefixes = iter(["0912", "0913", "0914", "0915", "0916", "0917"])
     for round_ in range(args.rounds):
         before = baseline()
@@ -165,10 +167,14 @@ def api_rounds(stack, headers, args):
         report("baseline", before)
         ratios["calls"].append(report("calls", calls, floor) / floor)
         ratios["verify"].append(report("verify", verify, floor) / floor)
+        speeds["calls"].append(rps(calls))
+        speeds["verify"].append(rps(verify))
         report("baseline", after)
         print(f"dispatcher   {dispatcher_ms:6.2f} CPU ms per call", flush=True)
     print("ratio to baseline, mean of rounds: " + ", ".join(
         f"{name} {statistics.mean(values):.2f} (min {min(values):.2f})" for name, values in ratios.items()), flush=True)
+    return {name: statistics.mean(values) for name, values in ratios.items()} | {
+        f"{name} req/s": statistics.mean(values) for name, values in speeds.items()}
 
 
 def accept_to_dial(stack, headers, prefix, args, label="accept→dial"):
@@ -184,6 +190,7 @@ def accept_to_dial(stack, headers, prefix, args, label="accept→dial"):
     gaps = [row[0] for row in stack.query(sql, ("+98" + prefix[1:] + "%",))]
     print(f"{label} at {args.rate}/s  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms"
           f"  p99 {percentile(gaps, 0.99):6.1f} ms  max {max(gaps):6.1f} ms", flush=True)
+    return percentile(gaps, 0.5), percentile(gaps, 0.99)
 
 
 def seed_ledger(stack, service_id, rows):
@@ -229,6 +236,35 @@ def priced(stack, free_headers, args):
     accept_to_dial(stack, headers, "0994", args, label="accept→dial priced")
 
 
+# `make run`'s web tier (Makefile WORKERS, THREADS) and a production PostgreSQL install's.
+TIERS = {"sqlite": (1, 4), "postgresql": (2, 4)}
+
+
+def tier(text):
+    workers, threads = (int(part) for part in text.lower().split("x"))
+    return workers, threads
+
+
+def compare_tiers(database, pg, env, args):
+    """One stack per gunicorn tier on `database`: calls and verify against the baseline, and accept→dial;
+    a table at the end, to choose `make run`'s default by measurement."""
+    rows = []
+    for workers, threads in map(tier, args.tiers.split(",")):
+        extra = {} if workers == 1 or database != "sqlite" else {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+        with Stack(workers=workers, threads=threads, dispatchers=1, env=env | extra,
+                   pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
+            print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher", flush=True)
+            key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
+            headers = {"Authorization": f"Bearer {key}"}
+            figures = api_rounds(stack, headers, args)
+            p50, p99 = accept_to_dial(stack, headers, "0910", args)
+            rows.append((f"{workers} x {threads}", figures, p50, p99))
+    print(f"\n{database}: tier        calls req/s (ratio)   verify req/s (ratio)   accept→dial p50 / p99")
+    for name, figures, p50, p99 in rows:
+        print(f"  {name:<8} {figures['calls req/s']:12.1f} ({figures['calls']:.2f}) {figures['verify req/s']:14.1f}"
+              f" ({figures['verify']:.2f})   {p50:6.1f} / {p99:6.1f} ms", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--databases", default="sqlite,postgresql")
@@ -238,12 +274,16 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--ledger-rows", type=int, default=1_000_000)
+    parser.add_argument("--tiers", default="", help="instead, compare gunicorn tiers WxT,… on each database")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     env = {"FLASHCALL_SIM_RING_DELAY": "0", "FLASHCALL_SIM_RING_SECONDS": "0"}
     for database in args.databases.split(","):
+        if args.tiers:
+            compare_tiers(database, pg, env, args)
+            continue
         # SQLite as `make run` serves it; PostgreSQL as a production install would.
-        workers, threads = (2, 1) if database == "sqlite" else (2, 4)
+        workers, threads = TIERS[database]
         with Stack(workers=workers, threads=threads, dispatchers=1, env=env,
                    pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
             print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher; "

@@ -12,7 +12,7 @@ from .stack import ROOT
 
 
 def test_make_run_serves_one_process_with_threads_and_the_limit_holds_exactly(stack_factory):
-    stack = stack_factory(workers=1, threads=8, env={"FLASHCALL_API_RATE_LIMIT_PER_IP": "5/minute"})
+    stack = stack_factory(workers=1, threads=4, env={"FLASHCALL_API_RATE_LIMIT_PER_IP": "5/minute"})
     barrier = threading.Barrier(20)
 
     def one(_):
