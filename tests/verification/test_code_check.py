@@ -195,3 +195,30 @@ def test_a_retry_keeps_the_key_and_the_source_of_the_call_it_replaces(ctx, make)
     other_key, _ = make.key(service, label="dashboard")
     third = retry_call(again, key=other_key, source="dashboard", now=later + timedelta(minutes=3))
     assert (third.key_id, third.source) == (other_key.id, "dashboard")
+
+
+def _wrong(call):
+    return "0000" if call.code != "0000" else "1111"
+
+
+def test_attempts_used_up_by_a_lowered_limit_refuse_even_the_right_code(service):
+    """An operator lowers max_attempts below what a live call has used: the call takes no more guesses."""
+    call = _delivered(service)
+    for _ in range(2):
+        _error(verify_call, call, _wrong(call), now=T0 + timedelta(seconds=5))
+    service.max_attempts = 2
+    db.session.commit()
+    assert _error(verify_call, call, call.code, now=T0 + timedelta(seconds=6)).code == "attempts_exhausted"
+    db.session.refresh(call)
+    assert (call.status, call.attempts) == ("delivered", 2)
+
+
+def test_a_wrong_guess_and_the_last_one_are_recorded_at_the_moment_they_were_made(service):
+    call = _delivered(service)
+    guesses = [T0 + timedelta(seconds=n) for n in (10, 20, 30)]
+    for at in guesses:
+        _error(verify_call, call, _wrong(call), now=at)
+    db.session.refresh(call)
+    assert [e.at for e in call.events if e.kind == "verify_failed"] == guesses
+    assert [e.at for e in call.events if e.kind == "failed"] == [guesses[-1]]
+    assert (call.status, call.failure_reason, call.ended_at) == ("failed", "attempts", T0)  # the ring's end stays
