@@ -64,6 +64,9 @@ def test_developer_starts_a_dashboard_call_that_polls(app, client, developer):
     call = only_call(app)
     assert call.source == "dashboard" and call.key_id is None and call.phone == E164
     assert 'id="virtual-phone"' in html  # the default gateway is the simulator
+    # the progress steps, the first one current: queued, dialing, ringing, delivered (in Persian)
+    assert html.count('class="is-current"') == 1 and html.count('class="is-next"') == 3
+    assert 'aria-current="step"' in html and "در صف" in html.split('class="call-progress')[1]
 
 
 def test_a_pasted_key_of_the_account_is_used(app, client, make, login):

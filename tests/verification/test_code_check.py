@@ -222,3 +222,8 @@ def test_a_wrong_guess_and_the_last_one_are_recorded_at_the_moment_they_were_mad
     assert [e.at for e in call.events if e.kind == "verify_failed"] == guesses
     assert [e.at for e in call.events if e.kind == "failed"] == [guesses[-1]]
     assert (call.status, call.failure_reason, call.ended_at) == ("failed", "attempts", T0)  # the ring's end stays
+
+
+def test_an_engine_error_reads_as_its_code():
+    """What a log line or a traceback shows of a refusal: its stable code."""
+    assert str(VerificationError("code_expired")) == "code_expired"
