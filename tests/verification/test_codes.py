@@ -18,6 +18,12 @@ def test_caller_number_fills_the_block_and_its_tail_is_the_code(ctx):
     assert len(numbers) > 40  # random, not a counter
 
 
+def test_a_lower_case_pattern_is_filled_with_digits_too(ctx):
+    gateway = _gateway(NumberBlock(pattern="+98219100xxxx", active=True))
+    numbers = {choose_caller_number(gateway, 4) for _ in range(20)}
+    assert all(n[:9] == "+98219100" and n[9:].isdigit() and len(n) == 13 for n in numbers)
+
+
 def test_retry_avoids_the_previous_code(ctx):
     gateway = _gateway(NumberBlock(pattern="+98219100XXX", active=True))
     assert all(choose_caller_number(gateway, 3, avoid_code="123")[-3:] != "123" for _ in range(300))
