@@ -27,6 +27,7 @@ import sys
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -241,8 +242,21 @@ TIERS = {"sqlite": (1, 4), "postgresql": (2, 4)}
 
 
 def tier(text):
-    workers, threads = (int(part) for part in text.lower().split("x"))
-    return workers, threads
+    """'2x4' → (2 workers, 4 threads)."""
+    return tuple(int(part) for part in text.lower().split("x"))
+
+
+@contextmanager
+def serving(database, pg, env, workers, threads):
+    """gunicorn (`workers` × `threads`) and one dispatcher on a scratch `database`, and the headers of a new
+    key; several SQLite processes share their request limits through Redis, as `make run` requires."""
+    if workers > 1 and database == "sqlite":
+        env = env | {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
+    with Stack(workers=workers, threads=threads, dispatchers=1, env=env,
+               pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
+        print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher", flush=True)
+        key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
+        yield stack, {"Authorization": f"Bearer {key}"}
 
 
 def compare_tiers(database, pg, env, args):
@@ -250,12 +264,7 @@ def compare_tiers(database, pg, env, args):
     a table at the end, to choose `make run`'s default by measurement."""
     rows = []
     for workers, threads in map(tier, args.tiers.split(",")):
-        extra = {} if workers == 1 or database != "sqlite" else {"RATELIMIT_STORAGE_URI": "redis://127.0.0.1:6379"}
-        with Stack(workers=workers, threads=threads, dispatchers=1, env=env | extra,
-                   pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
-            print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher", flush=True)
-            key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
-            headers = {"Authorization": f"Bearer {key}"}
+        with serving(database, pg, env, workers, threads) as (stack, headers):
             figures = api_rounds(stack, headers, args)
             p50, p99 = accept_to_dial(stack, headers, "0910", args)
             rows.append((f"{workers} x {threads}", figures, p50, p99))
@@ -283,14 +292,9 @@ def main():
             compare_tiers(database, pg, env, args)
             continue
         # SQLite as `make run` serves it; PostgreSQL as a production install would.
-        workers, threads = TIERS[database]
-        with Stack(workers=workers, threads=threads, dispatchers=1, env=env,
-                   pg_url=pg if database == "postgresql" else None, app_module="bench.baseline:app") as stack:
-            print(f"\n=== {database}: gunicorn {workers} workers x {threads} threads + 1 dispatcher; "
-                  f"{args.requests} requests per load, {args.concurrency} concurrent, from a second process; "
+        with serving(database, pg, env, *TIERS[database]) as (stack, headers):
+            print(f"{args.requests} requests per load, {args.concurrency} concurrent, from a second process; "
                   f"each load compared with baseline loads just before and after it ({args.rounds} rounds)", flush=True)
-            key = stack.new_key("Bench", min_interval=0, daily_limit=1000, code_lifetime=60)
-            headers = {"Authorization": f"Bearer {key}"}
             api_rounds(stack, headers, args)
             accept_to_dial(stack, headers, "0910", args)
             priced(stack, headers, args)

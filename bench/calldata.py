@@ -31,8 +31,8 @@ OUTCOMES = [
     ("canceled", None, 0.04, False, False),
 ]
 CALL_COLUMNS = ("id", "service_id", "key_id", "phone", "caller_number", "code_length", "status", "attempts",
-                "source", "created_at", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at", "expires_at",
-                "cost", "failure_reason")
+                "source", "created_at", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at",
+                "expires_at", "cost", "failure_reason")
 # A call's timeline in lifecycle order (event ids follow it): (kind, time column, which calls).
 TIMELINE = [
     ("queued", "created_at", "1 = 1"),

@@ -6,7 +6,6 @@ import os
 import shutil
 import threading
 from contextlib import contextmanager
-from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from flask import g, request_started
@@ -18,6 +17,8 @@ from flashcall.factory import create_app
 from flashcall.db import db
 
 from .factories import Factory
+from .live.stack import ScratchPostgres
+
 
 def _worker_database():
     """Under pytest-xdist (`make test` runs the suite in several processes), each worker process gets a
@@ -26,14 +27,9 @@ def _worker_database():
     url, worker = os.environ.get("TEST_DATABASE_URL"), os.environ.get("PYTEST_XDIST_WORKER")
     if not url or not worker:
         return None
-    import psycopg
-    parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://", 1))
-    name = f"{parts.path.lstrip('/') or 'postgres'}_{worker}"
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
-    os.environ["TEST_DATABASE_URL"] = urlunsplit(parts._replace(path=f"/{name}"))
-    return urlunsplit(parts._replace(path="/postgres")), name
+    scratch = ScratchPostgres(url, suffix=worker)
+    os.environ["TEST_DATABASE_URL"] = scratch.url
+    return scratch
 
 
 _WORKER_DATABASE = _worker_database()
@@ -42,10 +38,9 @@ _WORKER_DATABASE = _worker_database()
 def pytest_unconfigure(config):
     """The worker's own database goes when the worker ends."""
     if _WORKER_DATABASE:
-        import psycopg
-        admin_url, name = _WORKER_DATABASE
-        with psycopg.connect(admin_url, autocommit=True) as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        _WORKER_DATABASE.drop()
+
+
 PG_URL = os.environ.get("TEST_DATABASE_URL")
 PASSWORD = "correct-horse-42"
 

@@ -12,8 +12,8 @@ from ..db import db
 from ..models import Call, CallEvent, Service
 
 CALLS, EVENTS, SERVICES = Call.__table__, CallEvent.__table__, Service.__table__
-WRITTEN = ("status", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at", "failure_reason", "cost", "reserved",
-           "lease_owner", "lease_expires_at")
+WRITTEN = ("status", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at", "failure_reason", "cost",
+           "reserved", "lease_owner", "lease_expires_at")
 READ = ("id", "service_id", "phone", "caller_number", "created_at", "expires_at") + WRITTEN
 
 

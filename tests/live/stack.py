@@ -28,16 +28,22 @@ def free_port():
 
 
 class ScratchPostgres:
-    """CREATE DATABASE on the server of `url`, DROP it afterwards."""
+    """CREATE DATABASE on the server of `url`, DROP it afterwards. A random name by default; `suffix`
+    names it after `url`'s own database instead (one left behind by a killed run is made afresh)."""
 
-    def __init__(self, url):
+    def __init__(self, url, suffix=None):
         import psycopg
         self._psycopg = psycopg
         parts = urlsplit(url.replace("postgresql+psycopg://", "postgresql://"))
-        self.name = "flashcall_live_" + secrets.token_hex(4)
+        if suffix:
+            self.name = f"{parts.path.lstrip('/') or 'postgres'}_{suffix}"
+        else:
+            self.name = "flashcall_live_" + secrets.token_hex(4)
         self.admin_url = urlunsplit(parts._replace(path="/postgres"))
         self.url = urlunsplit(parts._replace(path="/" + self.name))
         with psycopg.connect(self.admin_url, autocommit=True) as conn:
+            if suffix:
+                conn.execute(f'DROP DATABASE IF EXISTS "{self.name}" WITH (FORCE)')
             conn.execute(f'CREATE DATABASE "{self.name}"')
 
     def drop(self):

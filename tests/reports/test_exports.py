@@ -119,7 +119,8 @@ def _xlsx(response):
 
 
 def test_xlsx_is_right_to_left_typed_and_complete(client, shop, sample):
-    book = _xlsx(client.get("/reports/export.xlsx"))
+    response = client.get("/reports/export.xlsx")
+    book = _xlsx(response)
     sheet = book.worksheets[0]
     assert len(book.worksheets) == 1 and sheet.title == "تماس‌ها 1"
     assert sheet.sheet_view.rightToLeft and sheet.freeze_panes == "A2"
@@ -132,8 +133,7 @@ def test_xlsx_is_right_to_left_typed_and_complete(client, shop, sample):
     assert verified[9] == 2.0 and isinstance(verified[10], datetime) and verified[4] == "+989121234567"
     assert rows[1][9] is not None and rows[2][9] is None  # a call that never rang has no delivery time
     assert verified[7] is None  # no failure reason: no cell at all (Excel's filter lists it as blank)
-    xml = zipfile.ZipFile(io.BytesIO(client.get("/reports/export.xlsx").get_data())).read(
-        "xl/worksheets/sheet1.xml").decode()
+    xml = zipfile.ZipFile(io.BytesIO(response.get_data())).read("xl/worksheets/sheet1.xml").decode()
     assert 'r="G4"' in xml and 'r="H4"' not in xml
     assert sheet.cell(row=4, column=2).number_format == "yyyy-mm-dd hh:mm:ss"
 

@@ -8,6 +8,10 @@ import struct
 import threading
 import time
 
+import pytest
+
+from flashcall.telephony.gateways import GatewayConfig
+
 BANNER = "Asterisk Call Manager/5.0.2\r\n"
 
 
@@ -202,3 +206,19 @@ def _events_on(value):
 
 CAUSE_TEXT = {16: "Normal Clearing", 17: "User busy", 18: "No user responding", 19: "No answer",
               21: "Call Rejected", 1: "Unallocated (unassigned) number", 34: "No route/channel available"}
+
+
+@pytest.fixture
+def server():
+    """An AmiServer for the test (tests import this fixture by name)."""
+    ami = AmiServer()
+    yield ami
+    ami.stop()
+
+
+def gateway_for(server, **overrides):
+    """The driver's settings for a gateway at `server`, logged in as it expects."""
+    values = dict(host=server.host, port=server.port, username="flashcall", secret="s3cret",
+                  channel="PJSIP/{national}@trunk", ring_seconds=2)
+    values.update(overrides)
+    return GatewayConfig(9, "ami", "pbx", **values)

@@ -10,27 +10,12 @@ from flashcall.settings import Settings
 from flashcall.telephony.drivers import ami as ami_module
 from flashcall.telephony.drivers.ami import AmiDriver
 from flashcall.telephony.events import Health
-from flashcall.telephony.gateways import GatewayConfig
 
-from .ami_server import AmiServer
+from .ami_server import AmiServer, gateway_for, server  # noqa: F401  (server: the fixture)
 from .events import Reports, dial
 from tests.waiting import eventually
 
 CHANNEL = "PJSIP/09121234567@trunk"
-
-
-@pytest.fixture
-def server():
-    ami = AmiServer()
-    yield ami
-    ami.stop()
-
-
-def _gateway(server, **overrides):
-    values = dict(host=server.host, port=server.port, username="flashcall", secret="s3cret",
-                  channel="PJSIP/{national}@trunk", ring_seconds=2)
-    values.update(overrides)
-    return GatewayConfig(9, "ami", "pbx", **values)
 
 
 @pytest.fixture
@@ -39,7 +24,7 @@ def driver(server):
 
     def start(on=None, **overrides):
         reports = Reports()
-        drivers.append(AmiDriver(_gateway(on or server, **overrides), Settings(), reports))
+        drivers.append(AmiDriver(gateway_for(on or server, **overrides), Settings(), reports))
         drivers[-1].start()
         return drivers[-1], reports
     yield start

@@ -6,25 +6,10 @@ import pytest
 
 from flashcall.settings import Settings
 from flashcall.telephony.drivers.ami import AmiDriver
-from flashcall.telephony.gateways import GatewayConfig
 
-from .ami_server import AmiServer
+from .ami_server import gateway_for, server  # noqa: F401  (server: the fixture)
 from .events import Reports, dial
 from tests.waiting import eventually
-
-
-@pytest.fixture
-def server():
-    ami = AmiServer()
-    yield ami
-    ami.stop()
-
-
-def _gateway(server, **overrides):
-    values = dict(host="127.0.0.1", port=server.port, username="flashcall", secret="s3cret",
-                  channel="PJSIP/{national}@trunk", ring_seconds=2)
-    values.update(overrides)
-    return GatewayConfig(9, "ami", "pbx", **values)
 
 
 def _wait(predicate, timeout=15):
@@ -37,7 +22,7 @@ def driver(server):
 
     def start(**overrides):
         reports = Reports()
-        drivers.append(AmiDriver(_gateway(server, **overrides), Settings(), reports))
+        drivers.append(AmiDriver(gateway_for(server, **overrides), Settings(), reports))
         drivers[-1].start()
         return drivers[-1], reports
     yield start
@@ -124,7 +109,7 @@ def test_cancel_hangs_the_channel_up(server, driver):
 
 
 def test_probe(server):
-    answer = AmiDriver.probe(_gateway(server), 3)
+    answer = AmiDriver.probe(gateway_for(server), 3)
     assert answer.ok and answer.rtt_ms is not None and "Ping Pong" in answer.detail
-    refused = AmiDriver.probe(_gateway(server, secret="wrong"), 3)
+    refused = AmiDriver.probe(gateway_for(server, secret="wrong"), 3)
     assert not refused.ok and "login refused" in refused.detail
