@@ -189,6 +189,9 @@ def accept_to_dial(stack, headers, prefix, args, label="accept→dial"):
         sql = ("SELECT (julianday(dialed_at) - julianday(created_at)) * 86400000 FROM call"
                " WHERE dialed_at IS NOT NULL AND phone LIKE %s")
     gaps = [row[0] for row in stack.query(sql, ("+98" + prefix[1:] + "%",))]
+    if not gaps:  # e.g. a priced service whose credit (--ledger-rows) the loads before used up
+        print(f"{label} at {args.rate}/s  no call was dialled (refused? see the web log: {stack.tmp})", flush=True)
+        return float("nan"), float("nan")
     print(f"{label} at {args.rate}/s  n={len(gaps)}  p50 {percentile(gaps, 0.5):6.1f} ms"
           f"  p99 {percentile(gaps, 0.99):6.1f} ms  max {max(gaps):6.1f} ms", flush=True)
     return percentile(gaps, 0.5), percentile(gaps, 0.99)

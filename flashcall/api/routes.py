@@ -5,7 +5,7 @@ from ..billing import balance
 from ..reports import pages
 from ..reports.errors import ReportError
 from ..verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
-                            verify_call, verify_phone)
+                            verify_owned, verify_phone)
 from . import bp, openapi
 from .auth import key_required
 from .idempotency import idempotent
@@ -58,7 +58,7 @@ def show_call(call_id):
 @key_required
 def verify(call_id):
     body = json_body("code")
-    return jsonify(call_json(verify_call(owned_call(call_id), body["code"])))
+    return jsonify(call_json(verify_owned(g.service, call_id, body["code"])))
 
 
 @bp.post("/verify")

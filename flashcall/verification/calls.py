@@ -2,7 +2,7 @@
 import hmac
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import joinedload
 
 from .. import billing
@@ -80,12 +80,26 @@ def start_call(service, phone_raw, *, key=None, source="api", now=None):
     return commit_or_rollback(work, keep_loaded=True)
 
 
-def _locked(call):
-    """The call re-read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers),
-    with its events (a transition appends to them)."""
-    stmt = (select(Call).where(Call.id == call.id).with_for_update(of=Call).options(joinedload(Call.events))
+def _locking(*criteria):  # pragma: no mutate block
+    # Built once, at import (building it per request cost as much as running it); mutation testing
+    # switches mutants on per test, long after import, so it leaves this builder out.
+    return (select(Call).where(*criteria).with_for_update(of=Call).options(joinedload(Call.events))
             .execution_options(populate_existing=True))
-    return db.session.scalars(stmt).unique().first()
+
+
+# The call read under a row lock (FOR UPDATE on PostgreSQL; SQLite serialises writers) with its
+# events (a transition appends to them): by id, and by id within a service.
+LOCKED = _locking(Call.id == bindparam("call_id"))
+LOCKED_OWNED = _locking(Call.id == bindparam("call_id"), Call.service_id == bindparam("service_id"))
+
+
+def _locked(call):
+    """The call re-read under a row lock, with its events, or None."""
+    return db.session.scalars(LOCKED, {"call_id": call.id}).unique().first()
+
+
+def _locked_owned(service_id, call_id):
+    return db.session.scalars(LOCKED_OWNED, {"call_id": call_id, "service_id": service_id}).unique().first()
 
 
 def expire_if_due(call, now):
@@ -105,9 +119,13 @@ def _lease_live(call, now):
     return call.lease_expires_at is not None and call.lease_expires_at > now
 
 
+def _plausible_id(call_id):
+    return isinstance(call_id, str) and len(call_id) <= 36
+
+
 def find_call(service, call_id):
     """The service's call with lazy expiry applied, or None."""
-    if not isinstance(call_id, str) or len(call_id) > 36:
+    if not _plausible_id(call_id):
         return None
     call = db.session.scalar(select(Call).where(Call.id == call_id, Call.service_id == service.id))
     if call is None:
@@ -153,14 +171,17 @@ def _evaluate(call, code, now):
     return VerificationError("invalid_code", attempts_left=left)
 
 
-def verify_call(call, code_raw, now=None):
-    """Check the code; commits the outcome (also a failed attempt). Raises VerificationError."""
-    code = _clean_code(code_raw)
+def _verify(load, code_raw, now):
+    """Check the code against the call load() reads under its lock (None: not_found); commits the
+    outcome (also a failed attempt). Raises VerificationError."""
     outcome = {}
 
     def work():
         at = now or utcnow()
-        locked = _locked(call)
+        locked = load()
+        if locked is None:
+            raise VerificationError("not_found")
+        code = _clean_code(code_raw)
         expire_if_due(locked, at)
         refusal = _refusal(locked)
         if refusal is None:
@@ -171,6 +192,20 @@ def verify_call(call, code_raw, now=None):
     if outcome["error"] is not None:
         raise outcome["error"]
     return locked
+
+
+def verify_call(call, code_raw, now=None):
+    """Check the code; commits the outcome (also a failed attempt). Raises VerificationError."""
+    _clean_code(code_raw)  # before the lock: a malformed code waits for nothing
+    return _verify(lambda: _locked(call), code_raw, now)
+
+
+def verify_owned(service, call_id, code_raw, now=None):
+    """verify_call for the service's call of that id (not_found otherwise, other services' ids
+    included), read once: under its lock, with its events."""
+    if not _plausible_id(call_id):
+        raise VerificationError("not_found")
+    return _verify(lambda: _locked_owned(service.id, call_id), code_raw, now)
 
 
 def latest_call(service, phone):

@@ -2,6 +2,7 @@
 never the number (nor the code) the same phone got last time, and never one that is ringing
 another phone on that gateway right now."""
 import secrets
+from functools import lru_cache
 
 from ..clock import tehran_day_start
 from ..telephony.numbers import list_numbers, supports
@@ -15,8 +16,18 @@ ROUNDS = 4
 __all__ = ["supports", "usable_blocks", "choose_caller_number"]
 
 
+@lru_cache(maxsize=1024)
+def _template(pattern):
+    """The pattern as a format string with a field per placeholder digit (X or x), and their count."""
+    places = [ch in "Xx" for ch in pattern]
+    text = "".join("{}" if place else ch.replace("{", "{{").replace("}", "}}") for ch, place in zip(pattern, places))
+    return text, sum(places)
+
+
 def _fill(pattern):
-    return "".join(str(secrets.randbelow(10)) if ch in "Xx" else ch for ch in pattern)
+    """The pattern with every placeholder a random digit: one draw of all of them (one system call)."""
+    text, places = _template(pattern)
+    return text.format(*f"{secrets.randbelow(10 ** places):0{places}d}") if places else text
 
 
 def usable_blocks(gateway, length):
@@ -31,7 +42,7 @@ def _draw(blocks, length, avoid_code):
     """Up to CANDIDATES distinct numbers, each from a block picked at random, none ending in avoid_code."""
     drawn = []
     for _ in range(CANDIDATES * 4):
-        block = blocks[secrets.randbelow(len(blocks))]
+        block = blocks[secrets.randbelow(len(blocks))] if len(blocks) > 1 else blocks[0]
         if block.pattern:
             number = _fill(block.pattern)
         else:

@@ -2,7 +2,7 @@
 import math
 from datetime import timedelta
 
-from sqlalchemy import func, literal, select
+from sqlalchemy import func, select
 
 from ..clock import tehran_day_start
 from ..db import db, on_postgresql
@@ -20,7 +20,7 @@ def lock_number(service_id, phone):
     dispatchers (the notification is delivered only if this transaction commits).
     """
     if not on_postgresql():
-        db.session.execute(select(literal(1)))  # opens the (immediate) transaction
+        db.session.connection()  # opens the (immediate) transaction: its BEGIN is all the lock there is
         return
     db.session.execute(select(func.pg_advisory_xact_lock(service_id, func.hashtext(phone)),
                               wakeup.notification()))

@@ -9,7 +9,7 @@ from flashcall.api.serializers import call_json
 from flashcall.models import Call, CallEvent, LedgerEntry
 from tests.worker import run_once
 from flashcall.verification import (VerificationError, cancel_call, find_call, retry_call, start_call,
-                                    verify_call, verify_phone)
+                                    verify_call, verify_owned, verify_phone)
 from flashcall.verification.lifecycle import transition
 
 from tests.virtual_phone import typed_code
@@ -278,8 +278,34 @@ def test_a_new_call_takes_three_statements_on_postgresql(make, price):
         assert len(statements) == 3, statements
         assert "pg_advisory_xact_lock" in statements[0] and statements[2].startswith("WITH")
         assert ("UPDATE account" in statements[2]) == bool(price)
-    else:
-        assert len(statements) <= 5 + bool(price), statements
+    else:  # the BEGIN IMMEDIATE is the number's lock; then the history, (priced) the reservation, the two rows
+        assert statements[0] == "BEGIN IMMEDIATE" and len(statements) == 4 + bool(price), statements
+        assert statements[1].startswith("SELECT") and statements[-2].startswith("INSERT INTO call ")
+
+
+def test_verify_by_id_reads_the_call_once_under_its_lock(service):
+    """The call, its events and the lock in one read; then its update and its event."""
+    call = _delivered(service)
+    code = _code(call)
+    db.session.expunge(call)
+    db.session.refresh(service)  # loaded, as the API's key cache enters it in the session
+    statements = _statements_of(lambda: verify_owned(service, call.id, code, now=T0))
+    reads = [s for s in statements if s.startswith("SELECT")]
+    assert len(reads) == 1 and "JOIN call_event" in reads[0], statements
+    assert ("FOR UPDATE OF call" in reads[0]) == on_postgresql()
+    assert [s.split()[0] for s in statements if s.split()[0] in ("UPDATE", "INSERT")] == ["UPDATE", "INSERT"]
+    assert db.session.get(Call, call.id).status == "verified"
+
+
+def test_verify_by_id_finds_only_the_services_own_calls(service, make):
+    call = _delivered(service)
+    other = make.service(name="Other")
+    for owner, call_id in ((other, call.id), (service, "no-such-call"), (service, "x" * 37), (service, None)):
+        with pytest.raises(VerificationError) as refused:
+            verify_owned(owner, call_id, _code(call), now=T0)
+        assert refused.value.code == "not_found"
+    db.session.expire_all()
+    assert db.session.get(Call, call.id).status == "delivered" and db.session.get(Call, call.id).attempts == 0
 
 
 def test_a_refused_reservation_writes_nothing_and_holds_nothing(make):

@@ -2,7 +2,7 @@ import pytest
 
 from flashcall.models import Gateway, NumberBlock
 from flashcall.verification import VerificationError, start_call
-from flashcall.verification.codes import choose_caller_number, supports
+from flashcall.verification.codes import _fill, choose_caller_number, supports
 
 from .conftest import PHONE, T0
 
@@ -22,6 +22,16 @@ def test_a_lower_case_pattern_is_filled_with_digits_too(ctx):
     gateway = _gateway(NumberBlock(pattern="+98219100xxxx", active=True))
     numbers = {choose_caller_number(gateway, 4) for _ in range(20)}
     assert all(n[:9] == "+98219100" and n[9:].isdigit() and len(n) == 13 for n in numbers)
+
+
+def test_every_placeholder_takes_every_digit_and_the_rest_is_kept():
+    """One draw fills all the placeholders, wherever they stand: each position sees all ten digits
+    (leading zeros included), and the pattern's own digits stay where they are."""
+    numbers = [_fill("+9821X91x0XX") for _ in range(400)]
+    assert all(len(n) == 12 and n[:5] == "+9821" and n[6:8] == "91" and n[9] == "0" for n in numbers)
+    for position in (5, 8, 10, 11):
+        assert {n[position] for n in numbers} == set("0123456789"), position
+    assert _fill("+982191001111") == "+982191001111"
 
 
 def test_retry_avoids_the_previous_code(ctx):
