@@ -52,11 +52,15 @@ class Wakeup:
         limit = timeout if self.listening else min(timeout, poll)
         if self._event.wait(limit) and self._queued and self.listening and self._gather and self._burst():
             self._stop.wait(self._gather)
+            # The calls queued while gathering join this claim: they say nothing of the next one.
+            # (Counted, any rate above one call per gather window would keep every claim waiting.)
+            self._seen = self._notices
         self._queued = False
         self._event.clear()  # cleared before the claim that follows reads the table: nothing is lost
 
     def _burst(self):
-        """More than one call queued since the last look: more are likely on their way."""
+        """More than one call queued since the last look (while the dispatcher was busy, not while it
+        gathered): more are likely on their way."""
         notices, self._seen = self._notices - self._seen, self._notices
         return notices > 1
 

@@ -133,6 +133,26 @@ def test_two_calls_queued_together_are_a_burst_and_one_after_it_is_not():
     assert gathered == [0.03]
 
 
+def test_calls_queued_while_gathering_join_that_claim_and_do_not_make_the_next_one_wait():
+    """At a steady rate above one call per gather window (50 calls/s against 30 ms), the calls that
+    arrive during a gather are claimed with it; counted toward the next look they would keep every
+    claim waiting, and each call's dial 30 ms late."""
+    wakeup, gathered = _gathering()
+
+    def gather_while_one_more_arrives(seconds):
+        gathered.append(seconds)
+        wakeup._notified()  # queued during the gather
+
+    wakeup._stop.wait = gather_while_one_more_arrives
+    wakeup._notified()
+    wakeup._notified()
+    wakeup.wait(1.0, 1.0)  # a burst: gathers, and one more call arrives meanwhile
+    assert gathered == [0.03]
+    wakeup._notified()  # the next call, alone
+    wakeup.wait(1.0, 1.0)
+    assert gathered == [0.03]  # claimed at once
+
+
 def test_a_drivers_poke_is_not_gathered_after_calls_seen_while_polling():
     """Calls queued while LISTEN was down were claimed by the poll; once it is back, a driver's
     poke wakes the loop without the gather delay."""
