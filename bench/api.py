@@ -10,9 +10,12 @@ and prints requests/s, p50/p99 and the ratio to the baseline; then places calls 
 rate (50/s) and prints the time from API accept (created_at) to gateway dial (dialed_at).
 Then money: a service priced at 1,000 Rial whose account already holds 1,000,000 ledger rows,
 against the free service, in alternating rounds (calls and verify), and accept→dial for it.
+Then history: 1,000,000 calls (90 days, with their events) written behind the free service, and
+the loads and accept→dial again, as ratios of the same measures on the empty tables.
 
     .venv/bin/python bench/api.py [--databases sqlite,postgresql] [--requests 1000] [--concurrency 16]
                                   [--rate 50] [--seconds 10] [--rounds 2] [--ledger-rows 1000000]
+                                  [--history 1000000]
     .venv/bin/python bench/api.py --databases sqlite --tiers 1x1,1x4,1x8,2x1,2x4 [--rounds 1]
                                   (each gunicorn tier on its own stack: to choose `make run`'s default)
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
@@ -148,7 +151,7 @@ def calls_and_verify(stack, headers, prefix, args):
     return calls, verify, dispatcher_ms
 
 
-def api_rounds(stack, headers, args):
+def api_rounds(stack, headers, args, prefixes=("0912", "0913", "0914", "0915", "0916", "0917")):
     def baseline():
         return run_load({"requests": [(stack.base_url + "/api/_bench/insert", {}) for _ in range(args.requests)],
                          "concurrency": args.concurrency})
@@ -158,7 +161,7 @@ def api_rounds(stack, headers, args):
 
     baseline()  # warm up
     ratios, speeds = {"calls": [], "verify": []}, {"calls": [], "verify": []}
-    prefixes = iter(["0912", "0913", "0914", "0915", "0916", "0917"])
+    prefixes = iter(prefixes)
     for round_ in range(args.rounds):
         before = baseline()
         calls, verify, dispatcher_ms = calls_and_verify(stack, headers, next(prefixes), args)
@@ -240,6 +243,36 @@ def priced(stack, free_headers, args):
     accept_to_dial(stack, headers, "0994", args, label="accept→dial priced")
 
 
+def with_history(stack, headers, args, empty, dial_empty):
+    """The same loads once the service has args.history calls behind it (bench/calldata.py, 90 days,
+    written beside the running stack), against `empty` (api_rounds' figures) and `dial_empty` (p50, p99)
+    measured on the same stack before: no request should be slower beyond noise."""
+    sys.path.insert(0, str(ROOT / "bench"))
+    import calldata
+    from flashcall.factory import create_app
+    service_id = stack.query("SELECT id FROM service WHERE name = 'Bench'")[0][0]
+    key_ids = [row[0] for row in stack.query("SELECT id FROM access_key WHERE service_id = %s", (service_id,))]
+    saved = dict(os.environ)
+    os.environ.update(stack.env)  # the app of the stack: its database, instance folder and secret
+    try:
+        with create_app().app_context():
+            from flashcall.telephony import routing
+            from flashcall.models import Service
+            from flashcall.db import db
+            gateway = routing.gateway_for(db.session.get(Service, service_id))  # as its calls went out
+            seconds = calldata.append(service_id, key_ids, args.history, gateway_id=gateway.id)
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+    print(f"\nhistory: {args.history:,} calls of the bench's service (90 days, with their events) written in "
+          f"{seconds:.0f} s; the same loads again", flush=True)
+    full = api_rounds(stack, headers, args, prefixes=("0918", "0919", "0920", "0921", "0922", "0901"))
+    dial_full = accept_to_dial(stack, headers, "0911", args)
+    print(f"at {args.history:,} calls ÷ at 0 (ratios to the baseline): calls {full['calls'] / empty['calls']:.2f}, "
+          f"verify {full['verify'] / empty['verify']:.2f}; accept→dial p50 {dial_empty[0]:.1f} → {dial_full[0]:.1f} ms, "
+          f"p99 {dial_empty[1]:.1f} → {dial_full[1]:.1f} ms", flush=True)
+
+
 # `make run`'s web tier (Makefile WORKERS, THREADS) and a production PostgreSQL install's.
 TIERS = {"sqlite": (1, 4), "postgresql": (2, 4)}
 
@@ -286,6 +319,8 @@ def main():
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--ledger-rows", type=int, default=1_000_000)
+    parser.add_argument("--history", type=int, default=1_000_000,
+                        help="then the same loads with this many calls behind the service (0: skip)")
     parser.add_argument("--tiers", default="", help="instead, compare gunicorn tiers WxT,… on each database")
     args = parser.parse_args()
     pg = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -298,9 +333,11 @@ def main():
         with serving(database, pg, env, *TIERS[database]) as (stack, headers):
             print(f"{args.requests} requests per load, {args.concurrency} concurrent, from a second process; "
                   f"each load compared with baseline loads just before and after it ({args.rounds} rounds)", flush=True)
-            api_rounds(stack, headers, args)
-            accept_to_dial(stack, headers, "0910", args)
+            empty = api_rounds(stack, headers, args)
+            dial_empty = accept_to_dial(stack, headers, "0910", args)
             priced(stack, headers, args)
+            if args.history:
+                with_history(stack, headers, args, empty, dial_empty)
 
 
 if __name__ == "__main__":

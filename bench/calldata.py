@@ -32,7 +32,7 @@ OUTCOMES = [
 ]
 CALL_COLUMNS = ("id", "service_id", "key_id", "phone", "caller_number", "code_length", "status", "attempts",
                 "source", "created_at", "dialed_at", "ringing_at", "answered_at", "ended_at", "verified_at",
-                "expires_at", "cost", "failure_reason")
+                "expires_at", "cost", "failure_reason", "gateway_id")
 # A call's timeline in lifecycle order (event ids follow it): (kind, time column, which calls).
 TIMELINE = [
     ("queued", "created_at", "1 = 1"),
@@ -70,9 +70,9 @@ def _text(moment):
     return moment.isoformat(" ", "microseconds")
 
 
-def rows(services, calls, days, seed=13, now=None):
-    """Call rows (tuples in CALL_COLUMNS order), oldest first. Creation times are whole seconds, so
-    many calls share one, as paging must handle."""
+def rows(services, calls, days, seed=13, now=None, gateway_id=None):
+    """Call rows (tuples in CALL_COLUMNS order), oldest first, placed through `gateway_id`. Creation
+    times are whole seconds, so many calls share one, as paging must handle."""
     rng = random.Random(seed)
     draw = rng.random
     cumulative, total = [], 0.0
@@ -100,7 +100,7 @@ def rows(services, calls, days, seed=13, now=None):
                None if status == "canceled" else _text(dialed), ringing and _text(ringing),
                _text(ended) if answered else None, _text(ended),
                verified and _text(verified), _text(created + timedelta(minutes=2)),
-               PRICE if rang and reason != "rejected" else 0, reason)
+               PRICE if rang and reason != "rejected" else 0, reason, gateway_id)
 
 
 def _batches(generated):
@@ -114,7 +114,7 @@ def _batches(generated):
         yield batch
 
 
-def _load_sqlite(raw, generated):
+def _load_sqlite(raw, generated, before=None):
     cursor = raw.cursor()
     cursor.execute("PRAGMA synchronous=OFF")
     cursor.execute("PRAGMA cache_size=-262144")  # 256 MB: the primary key is a random UUID
@@ -122,30 +122,32 @@ def _load_sqlite(raw, generated):
     cursor.execute("BEGIN")
     for batch in _batches(generated):
         cursor.executemany(sql, batch)
-    _insert_timelines(cursor)
+    _insert_timelines(cursor, before)
     cursor.execute("COMMIT")
     cursor.execute("PRAGMA synchronous=NORMAL")
 
 
-def _load_postgresql(raw, generated):
+def _load_postgresql(raw, generated, before=None):
     with raw.cursor() as cursor:
         with cursor.copy(f"COPY call ({', '.join(CALL_COLUMNS)}) FROM STDIN") as copy:
             for batch in _batches(generated):
                 for row in batch:
                     copy.write_row(row)
-        _insert_timelines(cursor)
+        _insert_timelines(cursor, before)
     raw.commit()
 
 
-def _insert_timelines(cursor):
-    """Every call's events in one pass over the calls: each call joins the timeline steps it went through."""
+def _insert_timelines(cursor, before=None):
+    """Every call's events in one pass over the calls: each call joins the timeline steps it went through.
+    `before`: only the calls created before that moment (those just loaded, not a live stack's own)."""
     steps = " UNION ALL ".join(f"SELECT {n} AS step, '{kind}' AS kind" for n, (kind, _c, _w) in enumerate(TIMELINE))
     at = " ".join(f"WHEN {n} THEN c.{column}" for n, (_k, column, _w) in enumerate(TIMELINE))
     which = " ".join(f"WHEN {n} THEN ({condition})" for n, (_k, _c, condition) in enumerate(TIMELINE))
     cursor.execute(
         f"INSERT INTO call_event (call_id, kind, at, detail) "
         f"SELECT c.id, t.kind, CASE t.step {at} END, CASE WHEN t.kind = 'failed' THEN c.failure_reason END "
-        f"FROM call c CROSS JOIN ({steps}) t WHERE CASE t.step {which} END")
+        f"FROM call c CROSS JOIN ({steps}) t WHERE CASE t.step {which} END"
+        + (f" AND c.created_at < '{_text(before)}'" if before is not None else ""))
 
 
 def _secondary_indexes():
@@ -172,6 +174,24 @@ def fill(calls=1_000_000, days=90, services=5, keys_per_service=4, now=None):
             index.create(conn)
     analyze()
     return email
+
+
+def append(service_id, key_ids, calls, days=90, gateway_id=None):
+    """Inside an app context, on a database in use (a benchmark's live stack): `calls` final calls of
+    the service over the `days` before an hour ago, with their events; the indexes stay as they are
+    (the live processes keep using them), so this is slower than fill(). Returns the seconds it took."""
+    started = utcnow()
+    before = started - timedelta(hours=1)
+    db.session.close()  # on SQLite, a transaction of the session would hold the write lock
+    connection = db.engine.raw_connection()
+    try:
+        load = _load_postgresql if db.engine.dialect.name == "postgresql" else _load_sqlite
+        load(connection.driver_connection,
+             rows([(service_id, key_ids)], calls, days, now=before, gateway_id=gateway_id), before)
+    finally:
+        connection.close()
+    analyze()
+    return (utcnow() - started).total_seconds()
 
 
 def analyze():

@@ -38,7 +38,7 @@ class Call(db.Model):
     reserved: Mapped[int] = mapped_column(BigInteger, default=0)  # Rial held on the account until it ends
     failure_reason: Mapped[str | None] = mapped_column(String(40))
     retry_of: Mapped[str | None] = mapped_column(ForeignKey("call.id"), index=True)
-    gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"), index=True)
+    gateway_id: Mapped[int | None] = mapped_column(ForeignKey("gateway.id"))  # leads two indexes below
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_expires_at: Mapped[datetime | None]
 
@@ -49,8 +49,11 @@ class Call(db.Model):
 
     __table_args__ = (
         Index("ix_call_service_phone_created", "service_id", "phone", "created_at"),
-        Index("ix_call_status_lease", "status", "lease_expires_at"),
+        Index("ix_call_status_lease", "status", "lease_expires_at"),  # leases to recover
+        Index("ix_call_status_expires", "status", "expires_at"),  # live codes to expire
         Index("ix_call_gateway_ended", "gateway_id", "ended_at"),  # a gateway's last hour
+        # which of the drawn caller numbers are ringing on the gateway now (verification.history)
+        Index("ix_call_gateway_pending", "gateway_id", "status", "caller_number"),
         # Reports walk calls newest first under every filter combination (flashcall/reports/):
         # a key belongs to one service, so key filters need no service column.
         Index("ix_call_service_newest", "service_id", "created_at", "id"),
