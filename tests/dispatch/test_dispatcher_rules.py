@@ -1,11 +1,19 @@
 """What the dispatcher passes on: a gateway's own words reach the call's timeline after the reason,
 the driver is told of each move at the moment it was applied, and closing cancels each call still
-ringing by its id."""
+ringing by its id. How it takes the drivers' events: without waiting unless asked to, at most two
+batches a pass, a failed batch's events one by one, and finishing sleeps in slices of 50 ms."""
+import logging
+import queue
+import threading
 from datetime import timedelta
+from types import SimpleNamespace
 
+import pytest
 from sqlalchemy import select
 
+from flashcall.clock import utcnow
 from flashcall.db import db
+from flashcall.dispatch import dispatcher as dispatcher_module
 from flashcall.dispatch.dispatcher import Dispatcher
 from flashcall.models import Call, SimInboxEntry
 from flashcall.settings import Settings
@@ -26,7 +34,7 @@ def _claimed(service, now):
 
 
 def test_the_gateways_words_follow_the_reason_in_the_timeline(service):
-    now = T0
+    now = utcnow()  # the simulator rings at dialling + 30 min: not during the test
     dispatcher, call_id = _claimed(service, now)
     try:
         said = now + timedelta(seconds=2)
@@ -50,7 +58,7 @@ def test_the_driver_is_told_of_the_ring_at_the_moment_the_call_rang(service):
 
 
 def test_closing_cancels_each_ringing_call_by_its_id(service):
-    dispatcher, call_id = _claimed(service, T0)
+    dispatcher, call_id = _claimed(service, utcnow())
     driver = dispatcher.inflight[call_id]
     canceled, real = [], driver.cancel
 
@@ -60,3 +68,109 @@ def test_closing_cancels_each_ringing_call_by_its_id(service):
     driver.cancel = cancel
     dispatcher.close()
     assert canceled == [call_id] and dispatcher.inflight == {}
+
+
+class _Recording:
+    """The dispatcher's event queue, recording how it is read: get(timeout) waits, get_nowait doesn't."""
+
+    def __init__(self):
+        self.queue, self.waits = queue.SimpleQueue(), []
+
+    def put(self, item):
+        self.queue.put(item)
+
+    def get(self, timeout=None):
+        self.waits.append(timeout)
+        return self.queue.get(timeout=timeout)
+
+    def get_nowait(self):
+        return self.queue.get_nowait()
+
+
+def _void(dispatcher, count):
+    """`count` events of calls in flight that the database does not hold (each applies as void)."""
+    for number in range(count):
+        call_id = f"gone-{number}"
+        dispatcher.inflight[call_id] = None
+        dispatcher.events.put(Event(call_id, "ringing", at=T0))
+
+
+def test_applying_without_a_wait_never_blocks_and_counts_nothing_when_nothing_came(ctx):
+    dispatcher = Dispatcher("rules", QUIET)
+    dispatcher.events = _Recording()
+    try:
+        assert dispatcher.apply_events() == 0
+        _void(dispatcher, 1)
+        assert dispatcher.apply_events() == 1
+        assert dispatcher.events.waits == []  # read with get_nowait only
+    finally:
+        dispatcher.close()
+
+
+def test_applying_with_a_wait_takes_an_event_that_comes_during_it(ctx):
+    dispatcher = Dispatcher("rules", QUIET)
+    dispatcher.events = _Recording()
+    try:
+        later = threading.Timer(0.05, _void, (dispatcher, 1))
+        later.start()
+        assert dispatcher.apply_events(wait=30) == 1  # returns when it comes, long before 30 s
+        later.join()
+        assert dispatcher.events.waits == [30]
+    finally:
+        dispatcher.close()
+
+
+def test_one_pass_takes_at_most_two_batches_of_events(ctx, monkeypatch):
+    monkeypatch.setattr(dispatcher_module, "BATCH", 3)
+    dispatcher = Dispatcher("rules", QUIET)
+    try:
+        _void(dispatcher, 10)
+        assert [dispatcher.apply_events(), dispatcher.apply_events(), dispatcher.apply_events()] == [6, 4, 0]
+    finally:
+        dispatcher.close()
+
+
+@pytest.mark.parametrize("count, warned", [(1, False), (2, True)])
+def test_only_a_failed_batch_of_several_events_is_reported_before_applying_them_one_by_one(
+        ctx, monkeypatch, caplog, count, warned):
+    dispatcher = Dispatcher("rules", QUIET)
+
+    def broken(_batch):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(dispatcher, "_apply_batch", broken)
+    try:
+        _void(dispatcher, count)
+        with caplog.at_level(logging.WARNING, logger="flashcall.dispatcher"):
+            assert dispatcher.apply_events() == count
+        assert ("one by one" in caplog.text) == warned
+        assert dispatcher.inflight == {}  # each applied alone (void: the calls are gone)
+    finally:
+        dispatcher.close()
+
+
+def test_finishing_waits_for_events_in_slices_of_at_most_50_ms(ctx, monkeypatch):
+    """It sleeps on the queue (never spins), wakes at least every 50 ms to look at the deadline, and
+    never sleeps past it. (A clock of its own: each wait on the empty queue takes exactly its timeout.)"""
+    clock = SimpleNamespace(now=1000.0)
+    monkeypatch.setattr(dispatcher_module, "time", SimpleNamespace(monotonic=lambda: clock.now))
+    dispatcher = Dispatcher("rules", QUIET)
+    dispatcher.events = _Recording()
+
+    def get(timeout=None):
+        dispatcher.events.waits.append(timeout)
+        clock.now += timeout
+        raise queue.Empty
+    dispatcher.events.get = get
+
+    def get_nowait():  # a look that does not wait: the spin it would make takes a little time too
+        dispatcher.events.waits.append("no wait")
+        clock.now += 0.01
+        raise queue.Empty
+    dispatcher.events.get_nowait = get_nowait
+    dispatcher.inflight["never-ends"] = None
+    try:
+        assert dispatcher.finish(0.32) is False
+    finally:
+        dispatcher.inflight.clear()
+        dispatcher.close()
+    assert dispatcher.events.waits == pytest.approx([0.05] * 6 + [0.02])
