@@ -9,7 +9,7 @@ from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from flashcall.clock import utcnow
 from flashcall.db import db
@@ -174,3 +174,87 @@ def test_finishing_waits_for_events_in_slices_of_at_most_50_ms(ctx, monkeypatch)
         dispatcher.inflight.clear()
         dispatcher.close()
     assert dispatcher.events.waits == pytest.approx([0.05] * 6 + [0.02])
+
+
+def _dispatching(service, phones, now):
+    """A dispatcher holding `phones`' calls in dialing (the simulator rings nobody meanwhile)."""
+    ids = [start_call(service, phone, now=now).id for phone in phones]
+    dispatcher = Dispatcher("rules", QUIET)
+    dispatcher.claim(now)
+    return dispatcher, ids
+
+
+def _timeline(call_id):
+    db.session.expire_all()
+    call = db.session.get(Call, call_id)
+    return call, [(e.kind, e.at, e.detail) for e in call.events]
+
+
+@pytest.mark.parametrize("status", ["delivered", "answered"])
+def test_an_end_reported_while_still_dialling_rings_first_at_the_same_moment(service, status):
+    now = utcnow()
+    dispatcher, [call_id] = _dispatching(service, [PHONE], now)
+    try:
+        said = now + timedelta(seconds=3)
+        dispatcher.events.put(Event(call_id, status, None, "SIP 200 OK", said))
+        assert dispatcher.apply_events() == 1
+    finally:
+        dispatcher.close()
+    call, timeline = _timeline(call_id)
+    assert (call.status, call.ringing_at) == (status, said)
+    assert timeline[-2:] == [("ringing", said, None), (status, said, "SIP 200 OK")]
+    shown = db.session.scalars(select(SimInboxEntry.at).where(SimInboxEntry.call_id == call_id)).all()
+    assert shown == [said]  # the driver was told of the ring
+
+
+def test_an_event_stamped_before_the_dial_is_recorded_at_the_dial(service):
+    now = utcnow()
+    dispatcher, [call_id] = _dispatching(service, [PHONE], now)
+    try:
+        dispatcher.events.put(Event(call_id, "ringing", at=now - timedelta(seconds=5)))  # a gateway's clock behind
+        dispatcher.apply_events()
+    finally:
+        dispatcher.close()
+    call, timeline = _timeline(call_id)
+    assert call.ringing_at == call.dialed_at and timeline[-1] == ("ringing", call.dialed_at, None)
+
+
+def test_an_event_of_a_call_another_dispatcher_now_drives_changes_nothing_and_is_dropped(service):
+    now = utcnow()
+    dispatcher, [call_id] = _dispatching(service, [PHONE], now)
+    db.session.execute(update(Call).where(Call.id == call_id).values(lease_owner="someone-else"))
+    db.session.commit()
+    driver = dispatcher.inflight[call_id]
+    canceled, real = [], driver.cancel
+    driver.cancel = lambda which: canceled.append(which) or real(which)
+    try:
+        dispatcher.events.put(Event(call_id, "ringing", at=now + timedelta(seconds=1)))
+        assert dispatcher.apply_events() == 1
+    finally:
+        dispatcher.close()
+    call, timeline = _timeline(call_id)
+    assert call.status == "dialing" and [kind for kind, _at, _d in timeline] == ["queued", "dialing"]
+    assert canceled[:1] == [call_id] and call_id not in dispatcher.inflight
+
+
+def test_after_a_calls_end_its_later_events_are_skipped_and_the_batch_goes_on(service, caplog):
+    now = utcnow()
+    dispatcher, (first, second) = _dispatching(service, [PHONE, "+989121110002"], now)
+    canceled = []
+    for call_id in (first, second):
+        driver = dispatcher.inflight[call_id]
+        driver.cancel = canceled.append
+    said = now + timedelta(seconds=2)
+    try:
+        with caplog.at_level(logging.DEBUG, logger="flashcall.dispatcher"):
+            dispatcher.events.put(Event(second, "ringing", at=said))
+            dispatcher.events.put(Event(first, "failed", "busy", at=said))
+            dispatcher.events.put(Event(first, "delivered", at=said))  # after its end: skipped
+            dispatcher.events.put(Event(second, "delivered", at=said))
+            assert dispatcher.apply_events() == 4
+    finally:
+        dispatcher.close()
+    assert [kind for kind, _at, _d in _timeline(first)[1]] == ["queued", "dialing", "failed"]
+    assert [kind for kind, _at, _d in _timeline(second)[1]] == ["queued", "dialing", "ringing", "delivered"]
+    assert canceled == []  # both ended on their own: nothing to hang up
+    assert f"call {second} ringing" in caplog.text  # each applied step is logged (DEBUG), not only ends
