@@ -156,8 +156,21 @@ def screenshot(page, request, capsys):
     count = iter(range(1, 100))
 
     def take(step, shot=None):
+        # A picture for people, not an assertion: Chromium sometimes cannot capture one on a loaded
+        # machine ("Unable to capture screenshot"); it is tried three times, then the test goes on
+        # and the log says which picture is missing.
+        from playwright.sync_api import Error as PlaywrightError
         path = folder / f"{request.node.name}-{next(count):02d}-{step}.png"
-        (shot or page).screenshot(path=str(path), full_page=True)
+        for _attempt in range(3):
+            try:
+                (shot or page).screenshot(path=str(path), full_page=True, timeout=30_000)
+                break
+            except PlaywrightError as error:
+                failure = error
+        else:
+            with capsys.disabled():
+                print(f"\nscreenshot {path.name} not taken: {str(failure).splitlines()[0]}")
+            return None
         with capsys.disabled():
             print(f"\nscreenshot: {path}")
         return path
