@@ -258,3 +258,26 @@ def test_after_a_calls_end_its_later_events_are_skipped_and_the_batch_goes_on(se
     assert [kind for kind, _at, _d in _timeline(second)[1]] == ["queued", "dialing", "ringing", "delivered"]
     assert canceled == []  # both ended on their own: nothing to hang up
     assert f"call {second} ringing" in caplog.text  # each applied step is logged (DEBUG), not only ends
+
+
+def test_a_call_whose_event_cannot_be_applied_is_let_go_and_hung_up(service, monkeypatch):
+    """A broken event (its batch failed, then it alone): the call ends failed (internal_error), leaves
+    the dispatcher's hands, and the driver hangs it up."""
+    now = utcnow()
+    dispatcher, [call_id] = _dispatching(service, [PHONE], now)
+    driver = dispatcher.inflight[call_id]
+    canceled = []
+    driver.cancel = canceled.append
+
+    def broken(*_args):
+        raise RuntimeError("boom")
+    monkeypatch.setattr(dispatcher, "_apply_batch", broken)
+    monkeypatch.setattr(dispatcher, "_apply", broken)
+    try:
+        dispatcher.events.put(Event(call_id, "ringing", at=now + timedelta(seconds=1)))
+        assert dispatcher.apply_events() == 1
+        assert call_id not in dispatcher.inflight and canceled == [call_id]
+    finally:
+        dispatcher.close()
+    call, _timeline_ = _timeline(call_id)
+    assert (call.status, call.failure_reason) == ("failed", "internal_error")
