@@ -247,18 +247,17 @@ def with_history(stack, headers, args, empty, dial_empty):
     """The same loads once the service has args.history calls behind it (bench/calldata.py, 90 days,
     written beside the running stack), against `empty` (api_rounds' figures) and `dial_empty` (p50, p99)
     measured on the same stack before: no request should be slower beyond noise."""
-    sys.path.insert(0, str(ROOT / "bench"))
-    import calldata
+    from bench import calldata  # the app is imported here, not by every load-worker process
+    from flashcall.db import db
     from flashcall.factory import create_app
+    from flashcall.models import Service
+    from flashcall.telephony import routing
     service_id = stack.query("SELECT id FROM service WHERE name = 'Bench'")[0][0]
     key_ids = [row[0] for row in stack.query("SELECT id FROM access_key WHERE service_id = %s", (service_id,))]
     saved = dict(os.environ)
     os.environ.update(stack.env)  # the app of the stack: its database, instance folder and secret
     try:
         with create_app().app_context():
-            from flashcall.telephony import routing
-            from flashcall.models import Service
-            from flashcall.db import db
             gateway = routing.gateway_for(db.session.get(Service, service_id))  # as its calls went out
             seconds = calldata.append(service_id, key_ids, args.history, gateway_id=gateway.id)
     finally:

@@ -26,26 +26,44 @@ from ..verification.conftest import PHONE, T0, ctx, service  # noqa: F401
 QUIET = Settings(sim_ring_delay=1800, sim_ring_seconds=0)  # the simulator rings nobody during the test
 
 
-def _claimed(service, now):
-    call = start_call(service, PHONE, now=now)
+def _dispatching(service, phones, now):
+    """A dispatcher holding `phones`' calls in dialing (the simulator rings nobody meanwhile)."""
+    ids = [start_call(service, phone, now=now).id for phone in phones]
     dispatcher = Dispatcher("rules", QUIET)
     dispatcher.claim(now)
-    return dispatcher, call.id
+    return dispatcher, ids
+
+
+def _cancels(dispatcher, call_id):
+    """The ids the call's driver is told to cancel (it still cancels them)."""
+    driver, canceled = dispatcher.inflight[call_id], []
+    real = driver.cancel
+
+    def cancel(which):
+        canceled.append(which)
+        return real(which)
+    driver.cancel = cancel
+    return canceled
+
+
+def _timeline(call_id):
+    db.session.expire_all()
+    call = db.session.get(Call, call_id)
+    return call, [(e.kind, e.at, e.detail) for e in call.events]
 
 
 def test_the_gateways_words_follow_the_reason_in_the_timeline(service):
     now = utcnow()  # the simulator rings at dialling + 30 min: not during the test
-    dispatcher, call_id = _claimed(service, now)
+    dispatcher, [call_id] = _dispatching(service, [PHONE], now)
     try:
         said = now + timedelta(seconds=2)
         dispatcher.events.put(Event(call_id, "failed", "busy", "SIP 486 Busy Here", said))
         assert dispatcher.apply_events() == 1
     finally:
         dispatcher.close()
-    db.session.expire_all()
-    call = db.session.get(Call, call_id)
+    call, timeline = _timeline(call_id)
     assert (call.status, call.failure_reason) == ("failed", "busy")
-    assert [(e.kind, e.at, e.detail) for e in call.events][-1] == ("failed", said, "busy: SIP 486 Busy Here")
+    assert timeline[-1] == ("failed", said, "busy: SIP 486 Busy Here")
 
 
 def test_the_driver_is_told_of_the_ring_at_the_moment_the_call_rang(service):
@@ -58,14 +76,8 @@ def test_the_driver_is_told_of_the_ring_at_the_moment_the_call_rang(service):
 
 
 def test_closing_cancels_each_ringing_call_by_its_id(service):
-    dispatcher, call_id = _claimed(service, utcnow())
-    driver = dispatcher.inflight[call_id]
-    canceled, real = [], driver.cancel
-
-    def cancel(which):
-        canceled.append(which)
-        return real(which)
-    driver.cancel = cancel
+    dispatcher, [call_id] = _dispatching(service, [PHONE], utcnow())
+    canceled = _cancels(dispatcher, call_id)
     dispatcher.close()
     assert canceled == [call_id] and dispatcher.inflight == {}
 
@@ -176,20 +188,6 @@ def test_finishing_waits_for_events_in_slices_of_at_most_50_ms(ctx, monkeypatch)
     assert dispatcher.events.waits == pytest.approx([0.05] * 6 + [0.02])
 
 
-def _dispatching(service, phones, now):
-    """A dispatcher holding `phones`' calls in dialing (the simulator rings nobody meanwhile)."""
-    ids = [start_call(service, phone, now=now).id for phone in phones]
-    dispatcher = Dispatcher("rules", QUIET)
-    dispatcher.claim(now)
-    return dispatcher, ids
-
-
-def _timeline(call_id):
-    db.session.expire_all()
-    call = db.session.get(Call, call_id)
-    return call, [(e.kind, e.at, e.detail) for e in call.events]
-
-
 @pytest.mark.parametrize("status", ["delivered", "answered"])
 def test_an_end_reported_while_still_dialling_rings_first_at_the_same_moment(service, status):
     now = utcnow()
@@ -224,9 +222,7 @@ def test_an_event_of_a_call_another_dispatcher_now_drives_changes_nothing_and_is
     dispatcher, [call_id] = _dispatching(service, [PHONE], now)
     db.session.execute(update(Call).where(Call.id == call_id).values(lease_owner="someone-else"))
     db.session.commit()
-    driver = dispatcher.inflight[call_id]
-    canceled, real = [], driver.cancel
-    driver.cancel = lambda which: canceled.append(which) or real(which)
+    canceled = _cancels(dispatcher, call_id)
     try:
         dispatcher.events.put(Event(call_id, "ringing", at=now + timedelta(seconds=1)))
         assert dispatcher.apply_events() == 1
@@ -240,10 +236,7 @@ def test_an_event_of_a_call_another_dispatcher_now_drives_changes_nothing_and_is
 def test_after_a_calls_end_its_later_events_are_skipped_and_the_batch_goes_on(service, caplog):
     now = utcnow()
     dispatcher, (first, second) = _dispatching(service, [PHONE, "+989121110002"], now)
-    canceled = []
-    for call_id in (first, second):
-        driver = dispatcher.inflight[call_id]
-        driver.cancel = canceled.append
+    canceled = _cancels(dispatcher, first)  # the simulator drives both
     said = now + timedelta(seconds=2)
     try:
         with caplog.at_level(logging.DEBUG, logger="flashcall.dispatcher"):
@@ -265,9 +258,7 @@ def test_a_call_whose_event_cannot_be_applied_is_let_go_and_hung_up(service, mon
     the dispatcher's hands, and the driver hangs it up."""
     now = utcnow()
     dispatcher, [call_id] = _dispatching(service, [PHONE], now)
-    driver = dispatcher.inflight[call_id]
-    canceled = []
-    driver.cancel = canceled.append
+    canceled = _cancels(dispatcher, call_id)
 
     def broken(*_args):
         raise RuntimeError("boom")
