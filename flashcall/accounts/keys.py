@@ -12,17 +12,17 @@ import threading
 import time
 
 from sqlalchemy import event, select
-from sqlalchemy.orm import joinedload, make_transient_to_detached
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm import joinedload
+from sqlalchemy.orm.util import identity_key
 
 from ..clock import utcnow
-from ..db import db
+from ..db import db, loaded
 from ..models import AccessKey, Service
 from .errors import DuplicateNameError
 from .services import same_name
 
 _lock = threading.Lock()
-_cache = {}  # public id -> (valid until, detached AccessKey with its detached Service)
+_cache = {}  # public id -> (valid until, the key's column values, its service's)
 MAX_CACHE_SECONDS = 2.0  # a key revoked in another process stops working within this
 cache_seconds = MAX_CACHE_SECONDS
 
@@ -73,35 +73,37 @@ def _lookup(public_id):
     now = time.monotonic()
     entry = _cache.get(public_id)
     if entry is not None and entry[0] > now:
-        return db.session.merge(entry[1], load=False)  # enters the session as loaded: no SQL
+        return _entered(*entry[1:])
     # The service comes in the same query: every caller goes on to use it.
     key = db.session.scalar(select(AccessKey).options(joinedload(AccessKey.service))
                             .where(AccessKey.public_id == public_id).execution_options(populate_existing=True))
     if key is not None and cache_seconds > 0:
         with _lock:
-            _cache[public_id] = (now + cache_seconds, _snapshot(key))
+            _cache[public_id] = (now + cache_seconds, _columns(key), _columns(key.service))
     return key
 
 
-def _copy(instance):
-    """A detached copy of the instance's column values, as if just loaded."""
-    model = type(instance)
-    copy = model(**{column.key: getattr(instance, column.key) for column in model.__table__.columns})
-    make_transient_to_detached(copy)
-    return copy
+def _columns(instance):
+    return {column.key: getattr(instance, column.key) for column in type(instance).__table__.columns}
 
 
-def _snapshot(key):
-    snapshot = _copy(key)
-    set_committed_value(snapshot, "service", _copy(key.service))
-    return snapshot
+def _entered(key_values, service_values):
+    """The cached key and its service as this session's own objects, entered as loaded: no SQL.
+    Already in the session (a command, a test), its objects take the cached values, as merge gives."""
+    session = db.session
+    key = loaded(AccessKey, key_values, service=loaded(Service, service_values))
+    if identity_key(AccessKey, key.id) in session.identity_map or \
+            identity_key(Service, key.service_id) in session.identity_map:
+        return session.merge(key, load=False)
+    session.add(key)  # and its service, by cascade
+    return key
 
 
 def note_use(public_id, moment):
     """The cached key was just used at `moment` (so its last-use is not written again at once)."""
     entry = _cache.get(public_id)
     if entry is not None:
-        set_committed_value(entry[1], "last_used_at", moment)
+        entry[1]["last_used_at"] = moment
 
 
 def configure(seconds):

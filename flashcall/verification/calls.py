@@ -46,15 +46,10 @@ def _new_call(service, phone, gateway, key, source, now, past, drawn, retry_of=N
         expires_at=now + timedelta(minutes=service.code_lifetime_minutes),
         retry_of=retry_of.id if retry_of is not None else None, gateway_id=gateway.id,
         reserved=max(service.price_per_call, 0))
-    call = Call(**values, service=service, key=key, events=[])
-    event = record(call, "queued", now)
     try:
-        inserts.insert_loaded(call, values, event, holding=billing.holding_params(service))
+        return inserts.insert_loaded(values, "queued", service, key, holding=billing.holding_params(service))
     except billing.InsufficientCredit:
-        if call in db.session:
-            db.session.expunge(call)
         raise VerificationError("insufficient_credit") from None
-    return call
 
 
 def _after_lock(service, phone, gateway, drawn, now):
@@ -161,13 +156,13 @@ def _refusal(call):
 
 def _evaluate(call, code, now):
     if hmac.compare_digest(code.encode(), call.code.encode()):
-        transition(call, "verified", now)
+        transition(call, "verified", now, flush=False)
         return None
     call.attempts += 1
     record(call, "verify_failed", now)
     left = max(0, call.service.max_attempts - call.attempts)
     if left == 0:
-        transition(call, "failed", now, "attempts")
+        transition(call, "failed", now, "attempts", flush=False)
     return VerificationError("invalid_code", attempts_left=left)
 
 
@@ -186,6 +181,7 @@ def _verify(load, code_raw, now):
         refusal = _refusal(locked)
         if refusal is None:
             refusal = _evaluate(locked, code, at)
+            inserts.write_changes(locked)
         outcome["error"] = refusal
         return locked
     locked = commit_or_rollback(work, keep_loaded=True)

@@ -10,7 +10,7 @@ from ..translation import lazy as _l
 from . import history
 from .errors import VerificationError
 
-CANDIDATES = 8  # numbers drawn per look-up: all taken at once is vanishingly rare for a pattern
+CANDIDATES = history.SLOTS  # numbers drawn per look-up: all taken at once is vanishingly rare for a pattern
 ROUNDS = 4
 
 __all__ = ["supports", "usable_blocks", "choose_caller_number"]

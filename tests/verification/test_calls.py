@@ -297,6 +297,26 @@ def test_verify_by_id_reads_the_call_once_under_its_lock(service):
     assert db.session.get(Call, call.id).status == "verified"
 
 
+def test_a_verification_leaves_the_call_and_its_events_as_written(service):
+    """Verify writes its changes itself (Core statements, not a flush): after a wrong guess and the
+    right code the session has nothing left to write, and what it holds is what a fresh read finds."""
+    call = _delivered(service)
+    right = _code(call)
+    with pytest.raises(VerificationError):
+        verify_owned(service, call.id, "1" if right == "0" * len(right) else "0" * len(right), now=T0)
+    verified = verify_owned(service, call.id, right, now=T0 + timedelta(seconds=5))
+    assert not db.session.dirty and not db.session.new
+
+    def seen(found):
+        return (found.status, found.attempts, found.verified_at, found.ended_at,
+                [(e.id, e.kind, e.at, e.detail) for e in found.events])
+    held = seen(verified)
+    db.session.expire_all()
+    assert seen(db.session.get(Call, call.id)) == held
+    assert held[:3] == ("verified", 1, T0 + timedelta(seconds=5))
+    assert [kind for _, kind, _, _ in held[4]][-2:] == ["verify_failed", "verified"]
+
+
 def test_verify_by_id_finds_only_the_services_own_calls(service, make):
     call = _delivered(service)
     other = make.service(name="Other")
