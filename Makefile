@@ -74,6 +74,7 @@ test: install-dev translations
 
 bench: install-dev translations
 	$(PY) bench/api.py
+	$(PY) bench/cpu.py
 	$(PY) bench/dispatcher.py
 	$(PY) bench/sip.py
 	$(PY) bench/reports.py

@@ -8,6 +8,8 @@ when the call has a price, the account's reservation too: the call is written on
 reservation held (the account row, which every new call of the account updates, is locked by the
 last statement before the commit). Elsewhere: the reservation, then the two INSERTs.
 """
+from functools import lru_cache
+
 from sqlalchemy import DateTime, String, bindparam, inspect, select
 from sqlalchemy.orm import make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
@@ -93,21 +95,40 @@ def insert_loaded(values, kind, service, key, holding=None):
     return call
 
 
+@lru_cache(maxsize=64)
+def _changes_with_event(keys):  # pragma: no mutate block
+    # PostgreSQL: the call's UPDATE of the columns `keys` as a CTE the event's INSERT selects from:
+    # one round trip (built once per set of columns; mutation testing leaves cached builders out).
+    changed = (CALLS.update().where(CALLS.c.id == bindparam("the_call"))
+               .values({key: bindparam(f"set_{key}", type_=CALLS.c[key].type) for key in keys})
+               .returning(CALLS.c.id).cte("changed"))
+    rows = select(changed.c.id, *(bindparam(name, type_=type_) for name, type_ in EVENT_PARAMS.items()))
+    return EVENTS.insert().from_select(["call_id", "kind", "at", "detail"], rows).returning(EVENTS.c.id)
+
+
 def write_changes(call):
     """Write what changed in the call (a verification, a wrong guess) and its new events with Core
     statements, and leave them as if just loaded: what a flush of them does, at a third of its cost.
+    On PostgreSQL the call's changes and its first new event go in one statement.
     Other pending objects (a webhook's delivery) wait for the next flush; settlements, for the commit."""
     session, state = db.session, inspect(call)
     changes = {key: getattr(call, key) for key in COLUMNS if state.attrs[key].history.has_changes()}
+    new = [event for event in call.events if inspect(event).pending]
     connection = session.connection()
-    if changes:
-        connection.execute(UPDATE_CALL, changes | {"the_call": call.id})
-    written = [call]
-    for event in call.events:
-        if inspect(event).pending:
-            event.id = connection.execute(INSERT_EVENT, {"call_id": call.id, "kind": event.kind, "at": event.at,
-                                                         "detail": event.detail}).scalar_one()
-            written.append(event)
+    if changes and new and on_postgresql():
+        first = new.pop(0)
+        params = {f"set_{key}": value for key, value in changes.items()} | {
+            "the_call": call.id, "event_kind": first.kind, "event_at": first.at, "event_detail": first.detail}
+        first.id = connection.execute(_changes_with_event(tuple(sorted(changes))), params).scalar_one()
+        written = [call, first]
+    else:
+        if changes:
+            connection.execute(UPDATE_CALL, changes | {"the_call": call.id})
+        written = [call]
+    for event in new:
+        event.id = connection.execute(INSERT_EVENT, {"call_id": call.id, "kind": event.kind, "at": event.at,
+                                                     "detail": event.detail}).scalar_one()
+        written.append(event)
     session.expunge(call)  # and its events, by cascade
     for instance in written:  # nothing left to write: their loaded state is what was written
         make_transient(instance)
