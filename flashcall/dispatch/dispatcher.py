@@ -12,7 +12,7 @@ import socket
 import time
 from datetime import timedelta
 
-from sqlalchemy import case, or_, select, update
+from sqlalchemy import DateTime, Integer, String, bindparam, case, or_, select, update
 
 from ..db import commit_or_rollback, db, on_postgresql
 from ..models import Call
@@ -52,19 +52,28 @@ def clear_lease(call):
 CALLS, EVENTS = rows.CALLS, rows.EVENTS
 
 
-def _claiming(now, lease_until, worker_id, limit):
-    """UPDATE the oldest claimable queued calls (at most `limit`; on PostgreSQL rows another dispatcher
-    holds are skipped) to dialing under this worker's lease, RETURNING what dialling needs. A call
-    committed after `now` was read is stamped at its own creation, never before it."""
-    chosen = locking(select(CALLS.c.id).where(
+def _claiming(skip_locked):  # pragma: no mutate block
+    # Built once per dialect, at import (building it per claim cost more than running it); mutation
+    # testing switches mutants on per test, long after import, so it leaves this builder out.
+    now = bindparam("now", type_=DateTime)
+    chosen = select(CALLS.c.id).where(
         CALLS.c.status == "queued", CALLS.c.expires_at > now,
-        or_(CALLS.c.lease_expires_at.is_(None), CALLS.c.lease_expires_at < now))
-        .order_by(CALLS.c.created_at).limit(limit))
+        or_(CALLS.c.lease_expires_at.is_(None), CALLS.c.lease_expires_at < now)
+    ).order_by(CALLS.c.created_at).limit(bindparam("limit", type_=Integer))
+    if skip_locked:
+        chosen = chosen.with_for_update(skip_locked=True)
     dialed_at = case((CALLS.c.created_at > now, CALLS.c.created_at), else_=now)
     return (CALLS.update().where(CALLS.c.id.in_(chosen.scalar_subquery()))
-            .values(status="dialing", dialed_at=dialed_at, lease_owner=worker_id, lease_expires_at=lease_until)
+            .values(status="dialing", dialed_at=dialed_at, lease_owner=bindparam("worker_id", type_=String),
+                    lease_expires_at=bindparam("lease_until", type_=DateTime))
             .returning(CALLS.c.id, CALLS.c.phone, CALLS.c.caller_number, CALLS.c.gateway_id, CALLS.c.dialed_at,
                        CALLS.c.created_at))
+
+
+# UPDATE the oldest claimable queued calls (at most `limit`; on PostgreSQL rows another dispatcher holds
+# are skipped, SQLite serialises writers anyway) to dialing under this worker's lease, RETURNING what
+# dialling needs. A call committed after `now` was read is stamped at its own creation, never before it.
+CLAIMING = {"postgresql": _claiming(skip_locked=True), "sqlite": _claiming(skip_locked=False)}
 
 
 def _transition(call, driver, event, at, moves):
@@ -122,7 +131,9 @@ class Dispatcher:
         """Claim queued calls and mark them dialling (one commit), then hand them to their drivers.
         Set-based: one UPDATE … RETURNING moves the batch, one INSERT writes its events."""
         def work():
-            claimed = db.session.execute(_claiming(now, now + self.lease, self.worker_id, limit)).all()
+            claiming = CLAIMING["postgresql" if on_postgresql() else "sqlite"]
+            claimed = db.session.execute(claiming, {"now": now, "lease_until": now + self.lease,
+                                                    "worker_id": self.worker_id, "limit": limit}).all()
             claimed.sort(key=lambda row: row.created_at)  # the oldest call is dialled first
             if claimed:
                 db.session.execute(EVENTS.insert(), [

@@ -16,6 +16,8 @@ from ...db import db
 from ...models import Call, Service, SimInboxEntry
 from ..events import Event, Health, Probe
 
+INBOX_INSERT = insert(SimInboxEntry.__table__)
+
 OUTCOMES = ("delivered", "answered", "busy", "unreachable", "rejected", "gateway_error")
 RANG = ("delivered", "answered")
 
@@ -103,7 +105,7 @@ class SimulatorDriver:
                  "outcome": outcome_for(self.config, call.phone), "at": event.at}
                 for call, event in moves if event.status == "ringing"]
         if rang:
-            db.session.execute(insert(SimInboxEntry), rang)
+            db.session.execute(INBOX_INSERT, rang)  # Core executemany: the ORM's bulk path costs more
 
     def _run(self):
         while True:
