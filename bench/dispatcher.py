@@ -8,7 +8,11 @@ The baseline, measured in the same run on the same database: the same number of 
 queued → dialing → ringing → delivered by bare SQL (one UPDATE and one INSERT of events per step
 per batch of 200, as the dispatcher batches), the floor any dispatcher built on these tables has.
 
+Then calls arriving at --rate per second for --seconds, in the small batches an API under load hands
+the dispatcher: its CPU per call there, where per-batch work weighs more.
+
     .venv/bin/python bench/dispatcher.py [--calls 5000] [--rounds 2] [--databases postgresql,sqlite]
+                                         [--rate 200] [--seconds 10]
 PostgreSQL server: BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/postgres).
 """
 import argparse
@@ -102,6 +106,36 @@ def dispatcher(app, count, service_id, gateway_id, pg):
     return elapsed, used
 
 
+def trickle(app, rate, seconds, service_id, gateway_id, pg):
+    """Calls queued at `rate` per second (a batch every 50 ms) for `seconds` while one dispatcher runs, as
+    an API under load feeds it: (calls, the dispatcher's CPU seconds, this thread's queueing left out)."""
+    settings = Settings.from_config(app.config)
+    tick = 0.05
+    per_tick = max(1, round(rate * tick))
+    with app.app_context():
+        stop = threading.Event()
+        thread = threading.Thread(target=worker.run, args=(app, "bench", stop, settings), daemon=True)
+        cpu, own = time.process_time(), time.thread_time()
+        thread.start()
+        count, until = 0, time.monotonic() + seconds
+        while time.monotonic() < until:
+            _queue(per_tick, service_id, gateway_id, pg)
+            count += per_tick
+            time.sleep(tick)
+        deadline = time.monotonic() + 60
+        while _count("delivered") < count and time.monotonic() < deadline:
+            db.session.close()
+            time.sleep(0.05)
+        used = time.process_time() - cpu - (time.thread_time() - own)
+        stop.set()
+        thread.join(timeout=60)
+        for table in ("webhook_delivery", "sim_inbox_entry", "call_event"):
+            db.session.execute(text(f"DELETE FROM {table}"))
+        db.session.execute(text("DELETE FROM call"))
+        db.session.commit()
+    return count, used
+
+
 def one_database(name, url, args):
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SIM_RING_DELAY": 0.0, "SIM_RING_SECONDS": 0.0,
                       "RATELIMIT_ENABLED": False})
@@ -124,6 +158,10 @@ def one_database(name, url, args):
         print(f"round {round_}: dispatcher {rate:7.1f} calls/s, {1000 * cpu / args.calls:5.2f} CPU ms per call;"
               f" bare SQL {floor_rate:7.1f} calls/s; ratio {rate / floor_rate:.2f}", flush=True)
     print(f"{name}: target ≥ {TARGET} calls/s (PostgreSQL)", flush=True)
+    if args.rate:
+        count, cpu = trickle(app, args.rate, args.seconds, service_id, gateway_id, pg)
+        print(f"{name}: {count} calls arriving at {args.rate}/s for {args.seconds} s (small batches, as under the API's"
+              f" load): {1000 * cpu / count:5.2f} CPU ms per call", flush=True)
 
 
 def main():
@@ -131,6 +169,8 @@ def main():
     parser.add_argument("--databases", default="postgresql,sqlite")
     parser.add_argument("--calls", type=int, default=5000)
     parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--rate", type=int, default=200, help="then calls arriving at this rate (0: skip)")
+    parser.add_argument("--seconds", type=int, default=10)
     args = parser.parse_args()
     server = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
     for name in args.databases.split(","):
