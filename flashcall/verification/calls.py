@@ -13,7 +13,7 @@ from ..models import Call
 from ..models.call import CODE_LIVE, PENDING, new_call_id
 from ..telephony import routing
 from ..translation import lazy as _l
-from . import codes, history, inserts, limits, phones
+from . import codes, history, inserts, limits, loads, phones
 from .errors import VerificationError
 from .lifecycle import can_transition, record, transition
 
@@ -93,8 +93,13 @@ def _locked(call):
     return db.session.scalars(LOCKED, {"call_id": call.id}).unique().first()
 
 
-def _locked_owned(service_id, call_id):
-    return db.session.scalars(LOCKED_OWNED, {"call_id": call_id, "service_id": service_id}).unique().first()
+def _owned(service, call_id):
+    """The service's call of that id under its lock, with its events (loads.owned, or the ORM when the
+    session already holds it: its objects are refreshed), or None."""
+    call = loads.owned(service, call_id)
+    if call is not loads.IN_SESSION:
+        return call
+    return db.session.scalars(LOCKED_OWNED, {"call_id": call_id, "service_id": service.id}).unique().first()
 
 
 def expire_if_due(call, now):
@@ -201,7 +206,7 @@ def verify_owned(service, call_id, code_raw, now=None):
     included), read once: under its lock, with its events."""
     if not _plausible_id(call_id):
         raise VerificationError("not_found")
-    return _verify(lambda: _locked_owned(service.id, call_id), code_raw, now)
+    return _verify(lambda: _owned(service, call_id), code_raw, now)
 
 
 def latest_call(service, phone):

@@ -322,6 +322,28 @@ def test_a_verification_leaves_the_call_and_its_events_as_written(service):
     assert [kind for _, kind, _, _ in held[4]][-2:] == ["verify_failed", "verified"]
 
 
+def test_verify_by_id_of_a_call_the_session_does_not_hold(service, make):
+    """The call read as loaded objects (verification.loads): only the service's own, its timeline in
+    order and tied to it, and the outcome written as a fresh read finds it."""
+    call = _delivered(service)
+    other = _delivered(make.service(name="Other"), phone="+989121234568")
+    right, call_id, other_id, other_code = _code(call), call.id, other.id, _code(other)
+    kinds, service_id = [event.kind for event in call.events], service.id
+    db.session.expunge_all()
+    service = db.session.get(type(service), service_id)
+    with pytest.raises(VerificationError) as refused:
+        verify_owned(service, other_id, other_code, now=T0)
+    assert refused.value.code == "not_found"
+    verified = verify_owned(service, call_id, right, now=T0 + timedelta(seconds=5))
+    assert verified.service is service and [event.kind for event in verified.events] == kinds + ["verified"]
+    assert all(event.call is verified for event in verified.events)
+    assert [event.id for event in verified.events] == sorted(event.id for event in verified.events)
+    assert not db.session.dirty and not db.session.new
+    db.session.expire_all()
+    fresh = db.session.get(Call, call_id)
+    assert (fresh.status, fresh.verified_at, len(fresh.events)) == ("verified", T0 + timedelta(seconds=5), len(kinds) + 1)
+
+
 def test_verify_by_id_finds_only_the_services_own_calls(service, make):
     call = _delivered(service)
     other = make.service(name="Other")
