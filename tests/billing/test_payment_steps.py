@@ -25,7 +25,7 @@ def gateway():
 
 @pytest.fixture
 def settings(gateway):
-    return Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url=gateway.url, payment_timeout_seconds=1.0)
+    return Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url=gateway.url, payment_timeout_seconds=10.0)
 
 
 @pytest.fixture

@@ -22,7 +22,7 @@ def gateway():
 @pytest.fixture
 def settings(gateway):
     return Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url=gateway.url, zibal_merchant=ZIBAL_MERCHANT,
-                    zibal_base_url=gateway.url, payment_timeout_seconds=1.0)
+                    zibal_base_url=gateway.url, payment_timeout_seconds=2.5)
 
 
 @pytest.fixture
