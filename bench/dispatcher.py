@@ -84,6 +84,13 @@ def baseline(app, count, service_id, gateway_id, pg):
     return elapsed
 
 
+def _clear():
+    """Every call and what it left behind, for the next measure."""
+    for table in ("webhook_delivery", "sim_inbox_entry", "call_event", "call"):
+        db.session.execute(text(f"DELETE FROM {table}"))
+    db.session.commit()
+
+
 def dispatcher(app, count, service_id, gateway_id, pg):
     """One dispatcher draining `count` queued calls: (seconds, CPU seconds of this process)."""
     settings = Settings.from_config(app.config)
@@ -99,10 +106,7 @@ def dispatcher(app, count, service_id, gateway_id, pg):
         elapsed, used = time.perf_counter() - started, time.process_time() - cpu
         stop.set()
         thread.join(timeout=60)
-        for table in ("webhook_delivery", "sim_inbox_entry", "call_event"):
-            db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.execute(text("DELETE FROM call"))
-        db.session.commit()
+        _clear()
     return elapsed, used
 
 
@@ -129,10 +133,7 @@ def trickle(app, rate, seconds, service_id, gateway_id, pg):
         used = time.process_time() - cpu - (time.thread_time() - own)
         stop.set()
         thread.join(timeout=60)
-        for table in ("webhook_delivery", "sim_inbox_entry", "call_event"):
-            db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.execute(text("DELETE FROM call"))
-        db.session.commit()
+        _clear()
     return count, used
 
 

@@ -7,6 +7,7 @@ from flashcall.telephony.drivers.sip import SipDriver
 from flashcall.telephony.gateways import GatewayConfig
 from tests.verification.conftest import PHONE, T0, ctx, service  # noqa: F401
 
+from .ami_server import AmiServer
 from .events import Reports
 from .sip_uas import SipEndpoint
 
@@ -23,6 +24,19 @@ def endpoint():
     yield make
     for each in endpoints:
         each.close()
+
+
+@pytest.fixture
+def servers():
+    """Local AMI servers (tests/telephony/ami_server.py), started on demand, stopped afterwards."""
+    started = []
+
+    def start(**kwargs):
+        started.append(AmiServer(**kwargs))
+        return started[-1]
+    yield start
+    for each in started:
+        each.stop()
 
 
 @pytest.fixture

@@ -13,18 +13,6 @@ from .ami_server import AmiServer
 from tests.waiting import eventually
 
 
-@pytest.fixture
-def servers():
-    started = []
-
-    def start(**kwargs):
-        started.append(AmiServer(**kwargs))
-        return started[-1]
-    yield start
-    for each in started:
-        each.stop()
-
-
 def _gateway(host, port, **overrides):
     values = dict(host=host, port=port, username="flashcall", secret="s3cret", ring_seconds=2)
     values.update(overrides)

@@ -103,18 +103,6 @@ def test_only_crlf_ends_a_line():
     assert answer == Probe(False, None, "AMI: login refused: Authentication failed\nfor user flashcall")
 
 
-@pytest.fixture
-def servers():
-    started = []
-
-    def start(**kwargs):
-        started.append(AmiServer(**kwargs))
-        return started[-1]
-    yield start
-    for each in started:
-        each.stop()
-
-
 def _gateway(port):
     return GatewayConfig(9, "ami", "pbx", host="127.0.0.1", port=port, username="flashcall", secret="s3cret")
 
