@@ -16,7 +16,7 @@ from sqlalchemy.orm import joinedload
 from sqlalchemy.orm.util import identity_key
 
 from ..clock import utcnow
-from ..db import db, loaded
+from ..db import db, enter, loaded
 from ..models import AccessKey, Service
 from .errors import DuplicateNameError
 from .services import same_name
@@ -91,11 +91,12 @@ def _entered(key_values, service_values):
     """The cached key and its service as this session's own objects, entered as loaded: no SQL.
     Already in the session (a command, a test), its objects take the cached values, as merge gives."""
     session = db.session
-    key = loaded(AccessKey, key_values, service=loaded(Service, service_values))
+    service = loaded(Service, service_values)
+    key = loaded(AccessKey, key_values, service=service)
     if identity_key(AccessKey, key.id) in session.identity_map or \
             identity_key(Service, key.service_id) in session.identity_map:
         return session.merge(key, load=False)
-    session.add(key)  # and its service, by cascade
+    enter(key, service)
     return key
 
 

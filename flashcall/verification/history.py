@@ -37,7 +37,9 @@ def _statement():  # pragma: no mutate block
                    Call.caller_number.label("number"))
             .where(*of_number).order_by(Call.created_at.desc()).limit(1).subquery())
     busy = select(literal(False), cast(null(), DateTime), cast(null(), Integer), Call.caller_number).where(
-        Call.gateway_id == bindparam("gateway_id"), Call.status.in_(PENDING),
+        Call.gateway_id == bindparam("gateway_id"),
+        # The statuses as fixed parameters too: an expanding IN is rendered anew on every execution.
+        Call.status.in_([bindparam(f"pending_{index}", status, type_=String) for index, status in enumerate(PENDING)]),
         Call.caller_number.in_([bindparam(name, type_=String) for name in CANDIDATES]))
     return union_all(select(last), busy)
 

@@ -11,11 +11,10 @@ last statement before the commit). Elsewhere: the reservation, then the two INSE
 from functools import lru_cache
 
 from sqlalchemy import DateTime, String, bindparam, inspect, select
-from sqlalchemy.orm import make_transient, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .. import billing
-from ..db import db, loaded, on_postgresql
+from ..db import db, enter, loaded, on_postgresql, written
 from ..models import Call, CallEvent
 
 CALLS, EVENTS = Call.__table__, CallEvent.__table__
@@ -91,7 +90,7 @@ def insert_loaded(values, kind, service, key, holding=None):
     first = loaded(CallEvent, event | {"id": event_id})
     call = loaded(Call, values, service=service, key=key, events=[first])
     set_committed_value(first, "call", call)
-    db.session.add(call)  # and its event, by cascade
+    enter(call, first)
     return call
 
 
@@ -120,17 +119,13 @@ def write_changes(call):
         params = {f"set_{key}": value for key, value in changes.items()} | {
             "the_call": call.id, "event_kind": first.kind, "event_at": first.at, "event_detail": first.detail}
         first.id = connection.execute(_changes_with_event(tuple(sorted(changes))), params).scalar_one()
-        written = [call, first]
+        rows = [call, first]
     else:
         if changes:
             connection.execute(UPDATE_CALL, changes | {"the_call": call.id})
-        written = [call]
+        rows = [call]
     for event in new:
         event.id = connection.execute(INSERT_EVENT, {"call_id": call.id, "kind": event.kind, "at": event.at,
                                                      "detail": event.detail}).scalar_one()
-        written.append(event)
-    session.expunge(call)  # and its events, by cascade
-    for instance in written:  # nothing left to write: their loaded state is what was written
-        make_transient(instance)
-        make_transient_to_detached(instance)
-    session.add(call)  # back, with its events
+        rows.append(event)
+    written(rows)  # nothing left to write: their state is what was written

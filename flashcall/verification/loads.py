@@ -5,7 +5,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
-from ..db import db, loaded
+from ..db import db, enter, loaded
 from ..models import Call, CallEvent
 
 CALLS, EVENTS = Call.__table__, CallEvent.__table__
@@ -43,5 +43,5 @@ def owned(service, call_id):
     call = loaded(Call, dict(zip(CALL_KEYS, rows[0][:width])), service=service, events=events)
     for event in events:
         set_committed_value(event, "call", call)
-    session.add(call)  # with its timeline, by cascade
+    enter(call, *events)
     return call
