@@ -3,7 +3,7 @@
 (the old one finishes its calls first), stopped with the worker."""
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ..db import db
 from ..models import Gateway
@@ -11,6 +11,7 @@ from .drivers import driver_class
 from .gateways import config_of
 
 log = logging.getLogger("flashcall.dispatcher")
+VERSION = select(Gateway.version).where(Gateway.id == bindparam("gateway_id"))
 
 
 class Fleet:
@@ -21,7 +22,14 @@ class Fleet:
         self._retired = []  # replaced drivers still finishing calls
 
     def driver(self, gateway_id):
-        """The running driver for that gateway, started (or replaced) if needed. Reads its row."""
+        """The running driver for that gateway, started (or replaced) if needed. Reads the row's version,
+        and the whole row (its secret opened, its options parsed) only when the version is not the running
+        driver's: every edit of a gateway bumps it."""
+        current = self._running.get(gateway_id)
+        if current is not None and gateway_id is not None:
+            found = db.session.execute(VERSION, {"gateway_id": gateway_id}).first()
+            if found is not None and current[0] == (gateway_id, found.version):
+                return current[1]
         row = db.session.get(Gateway, gateway_id) if gateway_id is not None else None
         return self._ensure(gateway_id, config_of(row, self.settings))
 

@@ -115,6 +115,25 @@ def test_an_edited_gateway_gets_a_new_driver_and_the_old_one_finishes_first(driv
     assert old.stopped and not new.stopped
 
 
+def test_an_unchanged_gateway_keeps_its_driver_and_its_row_is_not_opened_again(drivers, monkeypatch):
+    fleet, row = _fleet(), _gateway()
+    first = fleet.driver(row.id)
+    opened = []
+    monkeypatch.setattr(fleet_module, "config_of", lambda *args: opened.append(args) or SIMULATOR)
+    assert fleet.driver(row.id) is first and fleet.driver(row.id) is first
+    assert opened == []  # only the version was read: no secret opened, no options parsed
+    assert len(drivers.made) == 1
+
+
+def test_a_gateway_gone_from_the_table_gets_the_default_simulator(drivers):
+    fleet, row = _fleet(), _gateway()
+    first = fleet.driver(row.id)
+    db.session.delete(row)
+    db.session.commit()
+    after = fleet.driver(row.id)
+    assert after is not first and after.gateway == SIMULATOR
+
+
 def test_stop_stops_running_and_retired_drivers_even_when_one_fails(drivers):
     fleet = _fleet()
     old, new = _edited(fleet, _gateway())
