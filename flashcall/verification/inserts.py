@@ -23,6 +23,7 @@ INSERT_EVENT = EVENTS.insert().returning(EVENTS.c.id)
 # SET takes the columns named in the parameters (compiled once per set of names); the id is named apart.
 UPDATE_CALL = CALLS.update().where(CALLS.c.id == bindparam("the_call"))
 COLUMNS = tuple(column.key for column in CALLS.columns if not column.primary_key)
+CHANGEABLE = frozenset(COLUMNS)
 EVENT_PARAMS = {"event_kind": String(), "event_at": DateTime(), "event_detail": String()}
 
 
@@ -111,7 +112,9 @@ def write_changes(call):
     On PostgreSQL the call's changes and its first new event go in one statement.
     Other pending objects (a webhook's delivery) wait for the next flush; settlements, for the commit."""
     session, state = db.session, inspect(call)
-    changes = {key: getattr(call, key) for key in COLUMNS if state.attrs[key].history.has_changes()}
+    # The columns set since the call was loaded (committed_state keeps their loaded values): asking each
+    # column's history instead cost as much as the UPDATE. A column set to its own value is written again.
+    changes = {key: state.dict[key] for key in state.committed_state if key in CHANGEABLE}
     new = [event for event in call.events if inspect(event).pending]
     connection = session.connection()
     if changes and new and on_postgresql():
