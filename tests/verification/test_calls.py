@@ -367,3 +367,42 @@ def test_a_refused_reservation_writes_nothing_and_holds_nothing(make):
     assert db.session.scalar(select(func.count(Call.id))) == 1
     assert db.session.scalar(select(func.count(CallEvent.id))) == 1
     assert service.account.reserved == 100
+
+
+def _failing_commit(monkeypatch):
+    """The next commit fails (as a lost connection would): commit_or_rollback rolls back."""
+    session_class = type(db.session())
+    real = session_class.commit
+
+    def fail_once(self):
+        monkeypatch.setattr(session_class, "commit", real)
+        raise RuntimeError("commit lost")
+    monkeypatch.setattr(session_class, "commit", fail_once)
+
+
+def test_a_verification_whose_commit_fails_leaves_nothing_written_nor_held(service, monkeypatch):
+    """Verify writes with Core statements and records the objects as a flush would (db.written): when the
+    commit then fails, the rollback expires them, so the session shows what the database holds."""
+    call = _delivered(service)
+    right, call_id, service_id = _code(call), call.id, service.id
+    db.session.expunge_all()
+    service = db.session.get(type(service), service_id)
+    _failing_commit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        verify_owned(service, call_id, right, now=T0)
+    held = db.session.get(Call, call_id)
+    assert (held.status, held.attempts, held.verified_at) == ("delivered", 0, None)
+    assert [event.kind for event in held.events] == ["queued", "dialing", "ringing", "delivered"]
+    assert db.session.scalar(select(func.count()).select_from(CallEvent).where(CallEvent.call_id == call_id)) == 4
+    assert verify_owned(service, call_id, right, now=T0).status == "verified"  # the session still works
+
+
+def test_a_new_call_whose_commit_fails_is_neither_written_nor_held(service, monkeypatch):
+    """The call and its event are entered in the session as loaded objects (db.enter): when the commit
+    fails they leave the session with the rollback, and the number can be called again at once."""
+    _failing_commit(monkeypatch)
+    with pytest.raises(RuntimeError):
+        start_call(service, PHONE, now=T0)
+    assert db.session.scalar(select(func.count()).select_from(Call)) == 0
+    assert not any(isinstance(held, (Call, CallEvent)) for held in db.session.identity_map.values())
+    assert start_call(service, PHONE, now=T0).status == "queued"
