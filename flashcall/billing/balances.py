@@ -116,7 +116,8 @@ event.listen(Session, "after_soft_rollback", _forget_settlements)
 
 
 def credit(service, amount, kind, now, *, user_id=None, payment_id=None, note=None):
-    """Add `amount` (signed Rial) to the service's credit with its ledger row. Does not commit."""
+    """Add `amount` (signed Rial) to the service's credit with its ledger row; returns the row's values
+    (`balance_after`: the service's credit after it). Does not commit."""
     return _entry(service.id, service.account_id, amount, kind, now,
                   user_id=user_id, payment_id=payment_id, note=note)
 
@@ -127,17 +128,12 @@ def _entry(service_id, account_id, amount, kind, now, **refs):
     after = db.session.execute(
         update(Service).where(Service.id == service_id).values(credit=Service.credit + amount)
         .returning(Service.credit).execution_options(**SYNC)).scalar_one()
-    _move(account_id, balance=amount)
+    db.session.execute(update(Account).where(Account.id == account_id)
+                       .values(balance=Account.balance + amount).execution_options(**SYNC))
     values = dict(account_id=account_id, service_id=service_id, kind=kind, amount=amount,
                   balance_after=after, created_at=now, **refs)
-    entry_id = db.session.execute(insert(LedgerEntry).values(values).returning(LedgerEntry.id)).scalar_one()
-    return {"id": entry_id, **values}
-
-
-def _move(account_id, balance=0, reserved=0):
-    db.session.execute(update(Account).where(Account.id == account_id)
-                       .values(balance=Account.balance + balance, reserved=Account.reserved + reserved)
-                       .execution_options(**SYNC))
+    db.session.execute(insert(LedgerEntry).values(values))
+    return values
 
 
 def balance(service):
