@@ -5,7 +5,7 @@ from sqlalchemy import update
 
 from flashcall.billing import check, credit
 from flashcall.db import db
-from flashcall.models import Account
+from flashcall.models import Account, Call
 from flashcall.verification import start_call
 
 from .conftest import T0
@@ -41,3 +41,15 @@ def test_each_accounts_reservation_is_checked_against_its_own_calls(ctx, make):
 def test_a_reservation_of_one_rial_is_held_by_its_call(ctx, make):
     _in_flight(make, 1, "+989121110003")
     assert check.problems() == []
+
+
+def test_an_ended_call_still_holding_its_price_is_named(ctx, make):
+    service = _in_flight(make, 400, "+989121110005")
+    call_table = Call.__table__
+    db.session.execute(update(call_table).where(call_table.c.service_id == service.id).values(status="failed"))
+    db.session.commit()
+    try:
+        assert check.problems() == ["1 ended calls still hold a reservation"]
+    finally:
+        db.session.execute(update(call_table).where(call_table.c.service_id == service.id).values(status="queued"))
+        db.session.commit()
