@@ -1,9 +1,9 @@
-"""The ledger's reads: a page's entries come with their services and users in one query; downloads read in batches."""
+"""The ledger's reads: a page of entries or payments comes with their services and users in one query; downloads read in batches."""
 from datetime import datetime, timedelta
 
 from sqlalchemy import event, insert
 
-from flashcall.billing import balances, ledger
+from flashcall.billing import balances, ledger, payments
 from flashcall.db import db
 from flashcall.models import LedgerEntry
 
@@ -70,3 +70,23 @@ def test_a_download_reads_a_thousand_entries_at_a_time_unless_told(ctx, make):
         lambda: [e.balance_after for e in ledger.stream(service.account_id)])
     assert after == list(range(2_001, 0, -1))
     assert len([s for s in statements if "FROM ledger_entry" in s]) == 3, statements
+
+
+def test_a_list_of_payments_reads_their_services_and_users_in_the_same_query(ctx, make):
+    """Two manual requests of two services by two users: with nothing of them in the session, listing the
+    payments and then every payment's service name and user e-mail sends exactly one statement."""
+    owner = make.account(email="owner-c@example.com")
+    first = make.service(owner.account, name="store")
+    second = make.service(owner.account, name="sms")
+    other_user = make.user(owner.account, email="dev-d@example.com")
+    payments.request_manual(first, 5_000, "BANK-1", None, "", owner.id, now=START)
+    payments.request_manual(second, 6_000, "BANK-2", None, "", other_user.id, now=START)
+    db.session.commit()
+    account_id = owner.account_id
+    db.session.expunge_all()
+
+    def read():
+        return [(p.amount, p.service.name, p.user.email) for p in ledger.payments(account_id, status="pending")]
+    statements, seen = _statements_of(read)
+    assert seen == [(6_000, "sms", "dev-d@example.com"), (5_000, "store", "owner-c@example.com")]
+    assert len(statements) == 1, statements
