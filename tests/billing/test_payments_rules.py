@@ -1,12 +1,14 @@
-"""Top-ups rule by rule: a reconciliation pass verifies the oldest payments first, whatever their state, and at most 50."""
+"""Top-ups rule by rule: what a paid or failed payment writes (ledger entry, failure, audit), and which payments reconciliation takes."""
+import json
 from datetime import timedelta
 
 import pytest
 
 from flashcall.billing import payments
+from flashcall.billing.providers import Outcome
 from flashcall.clock import utcnow
 from flashcall.db import db
-from flashcall.models import Payment
+from flashcall.models import AuditEntry, LedgerEntry, Payment
 from flashcall.settings import Settings
 from tests.fakes.payment_gateway import MERCHANT, PaymentGateway
 
@@ -22,10 +24,25 @@ def settings(gateway):
     return Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url=gateway.url, payment_timeout_seconds=10.0)
 
 
-def _start(service, settings, now):
+def _start(service, settings, now=None, user_id=None):
     payment, _url = payments.start_online(
-        service, 50_000, None, settings, lambda pid: f"http://127.0.0.1/billing/payments/{pid}/return", now=now)
+        service, 50_000, user_id, settings, lambda pid: f"http://127.0.0.1/billing/payments/{pid}/return", now=now)
     return payment
+
+
+def _paid_by_callback(payment, settings, gateway):
+    gateway.pay(payment.reference)
+    return payments.complete_online(payment.id, {"Authority": payment.reference, "Status": "OK"}, settings)
+
+
+def _ledger_row(payment_id):
+    entry = db.session.query(LedgerEntry).filter_by(payment_id=payment_id).one()
+    return entry.kind, entry.amount, entry.user_id, entry.note
+
+
+def _audit(action):
+    return [(entry.actor_id, json.loads(entry.detail)) for entry in
+            db.session.query(AuditEntry).filter_by(action=action).order_by(AuditEntry.id)]
 
 
 def test_reconciliation_takes_an_older_outage_failure_before_a_newer_pending_payment(ctx, make, settings, gateway):
@@ -61,3 +78,72 @@ def test_a_reconciliation_pass_verifies_at_most_fifty_payments(ctx, make, settin
         assert payments.reconcile(settings, now=now) == 0
         asked.append(gateway.verify_calls - before)
     assert asked == [50, 1]
+
+
+def test_a_paid_online_top_up_is_a_topup_entry_by_the_payer_noting_the_provider_and_its_receipt(
+        ctx, make, settings, gateway):
+    """Zarinpal's receipt 201: the ledger gets one "topup" entry of the amount, by the user who paid,
+    with the note "zarinpal 201"."""
+    payer = make.account()
+    service = make.service(payer.account)
+    payment = _start(service, settings, user_id=payer.id)
+    assert _paid_by_callback(payment, settings, gateway).status == "paid"
+    assert _ledger_row(payment.id) == ("topup", 50_000, payer.id, "zarinpal 201")
+
+
+def test_a_paid_top_up_without_a_receipt_is_noted_with_the_providers_name_alone(ctx, make, settings, gateway):
+    """The provider's verify names no receipt number: the entry's note is "zarinpal", nothing after it."""
+    service = make.service()
+    gateway.ref_id = None
+    payment = _start(service, settings)
+    assert _paid_by_callback(payment, settings, gateway).ref_id is None
+    assert _ledger_row(payment.id) == ("topup", 50_000, None, "zarinpal")
+
+
+def test_a_failure_is_audited_once_as_the_payer_however_often_reconciliation_meets_it_again(
+        ctx, make, settings, gateway):
+    """The provider answers 502 to the callback's verify and again to reconciliation's: the payment stays
+    failed ("http_502"), and the audit log has one failure, by the payer, without "by"."""
+    payer = make.account()
+    service = make.service(payer.account)
+    payment = _start(service, settings, user_id=payer.id)
+    gateway.pay(payment.reference)
+    gateway.mode = "5xx"
+    done = payments.complete_online(payment.id, {"Authority": payment.reference, "Status": "OK"}, settings)
+    assert (done.status, done.failure_code) == ("failed", "http_502")
+    assert payments.reconcile(settings, now=utcnow() + timedelta(minutes=20)) == 0
+    db.session.expire_all()
+    assert (payment.status, payment.failure_code) == ("failed", "http_502")
+    assert [(actor, detail["code"], "by" in detail) for actor, detail in _audit("billing.topup_failed")] == [
+        (payer.id, "http_502", False)]
+
+
+def test_a_failure_found_by_reconciliation_is_audited_as_such_with_the_providers_message(
+        ctx, make, settings, gateway):
+    """A payment never paid: reconciliation's verify gets Zarinpal's -51 with the message "error"; the
+    payment keeps both, and its audited failure says it came from reconciliation."""
+    payer = make.account()
+    service = make.service(payer.account)
+    payment = _start(service, settings, user_id=payer.id)
+    assert payments.reconcile(settings, now=utcnow() + timedelta(minutes=20)) == 0
+    db.session.expire_all()
+    assert (payment.status, payment.failure_code, payment.failure_message) == ("failed", "-51", "error")
+    assert _audit("billing.topup_failed") == [(payer.id, {
+        "amount": 50_000, "by": "reconcile", "code": "-51", "method": "online", "payment_id": payment.id,
+        "provider": "zarinpal", "service_id": service.id})]
+
+
+class _LongCodes:
+    """A provider whose verification refuses with a code longer than the payment's column (16)."""
+    name = "zarinpal"
+
+    def verify(self, reference, amount):
+        return Outcome(False, "-123456789012345678", message="refused")
+
+
+def test_a_failure_code_is_cut_to_sixteen_characters(ctx, make, settings):
+    service = make.service()
+    payment = _start(service, settings)
+    done = payments.verify(payment, _LongCodes())
+    assert (done.status, done.failure_code, done.failure_message) == ("failed", "-123456789012345", "refused")
+    assert _audit("billing.topup_failed")[0][1]["code"] == "-123456789012345"
