@@ -1,11 +1,11 @@
-"""Top-ups rule by rule: what a paid or failed payment writes (ledger entry, failure, audit), and which payments reconciliation takes."""
+"""Top-ups rule by rule: what the provider is asked, what a paid or failed payment writes, and which payments reconciliation takes."""
 import json
 from datetime import timedelta
 
 import pytest
 
 from flashcall.billing import payments
-from flashcall.billing.providers import Outcome
+from flashcall.billing.providers import Outcome, zarinpal
 from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import AuditEntry, LedgerEntry, Payment
@@ -147,3 +147,26 @@ def test_a_failure_code_is_cut_to_sixteen_characters(ctx, make, settings):
     done = payments.verify(payment, _LongCodes())
     assert (done.status, done.failure_code, done.failure_message) == ("failed", "-123456789012345", "refused")
     assert _audit("billing.topup_failed")[0][1]["code"] == "-123456789012345"
+
+
+def test_the_provider_is_asked_with_a_description_naming_the_payment_and_its_id_as_the_order(
+        ctx, make, monkeypatch):
+    """Starting a top-up of 50,000 Rial by a user: Zarinpal gets the amount, "Flashcall top-up #<id>",
+    the payment's return address and its id as the order; the pending payment names that user."""
+    sent = []
+
+    def post_json(url, body, timeout):
+        sent.append((url, body))
+        return {"data": {"code": 100, "authority": "A0000000000000000000000000000000001"}, "errors": []}
+    monkeypatch.setattr(zarinpal, "post_json", post_json)
+    settings = Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url="https://sandbox.zarinpal.com")
+    payer = make.account()
+    service = make.service(payer.account)
+    payment, url = payments.start_online(service, 50_000, payer.id, settings, lambda pid: f"https://example.com/r/{pid}")
+    assert url == "https://sandbox.zarinpal.com/pg/StartPay/A0000000000000000000000000000000001"
+    assert sent == [("https://sandbox.zarinpal.com/pg/v4/payment/request.json", {
+        "merchant_id": MERCHANT, "amount": 50_000, "currency": "IRR", "description": f"Flashcall top-up #{payment.id}",
+        "callback_url": f"https://example.com/r/{payment.id}", "metadata": {"order_id": str(payment.id)}})]
+    db.session.expire_all()
+    assert (payment.status, payment.user_id, payment.reference) == (
+        "pending", payer.id, "A0000000000000000000000000000000001")
