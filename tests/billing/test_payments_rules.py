@@ -1,10 +1,10 @@
 """Top-ups rule by rule: what the provider is asked, what a paid or failed payment writes, and which payments reconciliation takes."""
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
-from flashcall.billing import payments
+from flashcall.billing import BillingError, payments
 from flashcall.billing.providers import Outcome, zarinpal
 from flashcall.clock import utcnow
 from flashcall.db import db
@@ -170,3 +170,24 @@ def test_the_provider_is_asked_with_a_description_naming_the_payment_and_its_id_
     db.session.expire_all()
     assert (payment.status, payment.user_id, payment.reference) == (
         "pending", payer.id, "A0000000000000000000000000000000001")
+
+
+def test_a_refused_request_fails_the_payment_at_the_moment_given_audited_with_the_payers_address(
+        ctx, make, monkeypatch):
+    """Zarinpal refuses the request (-10): the payment is failed with that code, stamped with the
+    moment start_online was given, and the failure is audited with the payer's address."""
+    monkeypatch.setattr(zarinpal, "post_json", lambda url, body, timeout: {
+        "data": [], "errors": {"code": -10, "message": "merchant not found"}})
+    settings = Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url="https://sandbox.zarinpal.com")
+    payer = make.account()
+    service = make.service(payer.account)
+    at = datetime(2024, 5, 1, 8, 30, 0)
+    with pytest.raises(BillingError) as refused:
+        payments.start_online(service, 50_000, payer.id, settings, lambda pid: f"https://example.com/r/{pid}",
+                              now=at, ip="203.0.113.9")
+    assert (refused.value.code, refused.value.fields) == ("provider_refused", {"provider_code": "-10"})
+    payment = db.session.query(Payment).one()
+    assert (payment.status, payment.failure_code, payment.created_at, payment.updated_at) == (
+        "failed", "-10", at, at)
+    entry = db.session.query(AuditEntry).filter_by(action="billing.topup_failed").one()
+    assert (entry.actor_id, entry.ip) == (payer.id, "203.0.113.9")
