@@ -120,10 +120,11 @@ def test_a_failure_is_audited_once_as_the_payer_however_often_reconciliation_mee
 
 def test_a_failure_found_by_reconciliation_is_audited_as_such_with_the_providers_message(
         ctx, make, settings, gateway):
-    """A payment never paid: reconciliation's verify gets Zarinpal's -51 with the message "error"; the
-    payment keeps both, and its audited failure says it came from reconciliation."""
+    """A payment of the service "store" never paid: reconciliation's verify gets Zarinpal's -51 with the
+    message "error"; the payment keeps both, and its audited failure names the service and the payment
+    and says it came from reconciliation."""
     payer = make.account()
-    service = make.service(payer.account)
+    service = make.service(payer.account, name="store")
     payment = _start(service, settings, user_id=payer.id)
     assert payments.reconcile(settings, now=utcnow() + timedelta(minutes=20)) == 0
     db.session.expire_all()
@@ -131,6 +132,7 @@ def test_a_failure_found_by_reconciliation_is_audited_as_such_with_the_providers
     assert _audit("billing.topup_failed") == [(payer.id, {
         "amount": 50_000, "by": "reconcile", "code": "-51", "method": "online", "payment_id": payment.id,
         "provider": "zarinpal", "service_id": service.id})]
+    assert [e.target for e in db.session.query(AuditEntry).filter_by(action="billing.topup_failed")] == ["store"]
 
 
 class _LongCodes:
