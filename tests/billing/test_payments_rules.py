@@ -1,10 +1,10 @@
-"""Top-ups rule by rule: what the provider is asked, what a paid or failed payment writes, and which payments reconciliation takes."""
+"""Top-ups rule by rule: which provider is asked and with what, what a paid or failed payment writes, and which payments reconciliation takes."""
 import json
 from datetime import datetime, timedelta
 
 import pytest
 
-from flashcall.billing import BillingError, payments
+from flashcall.billing import BillingError, admin, payments
 from flashcall.billing.providers import Outcome, zarinpal
 from flashcall.clock import utcnow
 from flashcall.db import db
@@ -193,3 +193,16 @@ def test_a_refused_request_fails_the_payment_at_the_moment_given_audited_with_th
         "failed", "-10", at, at)
     entry = db.session.query(AuditEntry).filter_by(action="billing.topup_failed").one()
     assert (entry.actor_id, entry.ip) == (payer.id, "203.0.113.9")
+
+
+@pytest.mark.parametrize("chosen", ["zarinpal", "zibal"])
+def test_the_chosen_provider_else_the_one_configured(ctx, chosen):
+    """The operator's choice when this server has its merchant id; else the provider it has one for;
+    none without any."""
+    only_zibal = Settings(zibal_merchant="zibal", zibal_base_url="https://gateway.zibal.ir")
+    only_zarinpal = Settings(zarinpal_merchant_id=MERCHANT, zarinpal_base_url="https://sandbox.zarinpal.com")
+    admin.set_setting("payment_provider", chosen)
+    db.session.commit()
+    assert (payments.active_provider(only_zibal).name, payments.active_provider(only_zarinpal).name) == (
+        "zibal", "zarinpal")
+    assert payments.active_provider(Settings()) is None
