@@ -15,7 +15,9 @@ from tests import worker
 from ..conftest import PG_URL, _pg_url, _truncate_all, served
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+# --disable-dev-shm-usage: renderers share memory through /tmp, not /dev/shm, which a container may keep
+# at 64 MB (a renderer out of it crashes the page mid-test).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage",
                  "--disable-component-update", "--disable-sync", "--no-first-run"]
 ROOT = Path(__file__).resolve().parents[2]
 ADMIN = ("admin@example.com", "browser-pass-42")
