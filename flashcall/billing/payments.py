@@ -2,6 +2,7 @@
 reject). Exactly one ledger entry per payment, however many callbacks, reloads or tabs: the entry is
 written in the transaction that locks the payment row and sees it still unpaid (and the ledger's
 payment_id is unique). No transaction is held while a provider is asked."""
+import logging
 from datetime import timedelta
 
 from sqlalchemy import or_, select
@@ -13,6 +14,8 @@ from . import admin, balances
 from .amounts import check_bounds
 from .errors import BillingError
 from .providers import Outcome, ProviderError, configured, provider_for
+
+log = logging.getLogger("flashcall.billing")
 
 # Provider codes that say nothing about the payment itself: reconciliation asks again.
 TRANSIENT = ("timeout", "unreachable", "bad_answer", "http_5")
@@ -45,6 +48,7 @@ def start_online(service, amount, user_id, settings, callback_url, now=None, ip=
     try:
         reference = provider.request(amount, f"Flashcall top-up #{payment_id}", callback_url(payment_id), payment_id)
     except ProviderError as error:
+        log.warning("payment %s: %s did not take the request: %s", payment_id, provider.name, error)
         _finish(payment_id, Outcome(False, error.code), now, ip=ip)
         raise BillingError("provider_unavailable" if _transient(error.code) else "provider_refused",
                            provider_code=error.code) from None
@@ -81,6 +85,7 @@ def verify(payment, provider, now=None, ip=None, via=None):
     try:
         outcome = provider.verify(reference, amount)
     except ProviderError as error:
+        log.warning("payment %s: %s could not be asked whether it was paid: %s", payment_id, provider.name, error)
         outcome = Outcome(False, error.code)
     return _finish(payment_id, outcome, now, ip=ip, via=via)
 

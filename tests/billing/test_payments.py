@@ -187,6 +187,26 @@ def test_a_timeout_on_request_says_the_gateway_did_not_answer(service, settings,
     assert refused.value.code == "provider_unavailable"
 
 
+def test_a_provider_failure_is_logged_with_what_the_operator_needs(service, settings, gateway, caplog):
+    """The payment's page shows the code (timeout, http_502); the log says which payment, which provider
+    and what failed, for the operator who looks into it."""
+    gateway.mode = "timeout"
+    with caplog.at_level("WARNING", logger="flashcall.billing"), pytest.raises(BillingError):
+        _start(service, settings)
+    failed = db.session.scalars(db.select(Payment).order_by(Payment.id.desc())).first()
+    assert caplog.messages == [f"payment {failed.id}: zarinpal did not take the request: "
+                               f"timeout: {gateway.url}/pg/v4/payment/request.json"]
+    caplog.clear()
+    gateway.mode = None
+    payment, _url = _start(service, settings)
+    gateway.pay(payment.reference)
+    gateway.mode = "5xx"
+    with caplog.at_level("WARNING", logger="flashcall.billing"):
+        payments.complete_online(payment.id, {"Authority": payment.reference, "Status": "OK"}, settings)
+    assert caplog.messages == [f"payment {payment.id}: zarinpal could not be asked whether it was paid: "
+                               f"http_502: {gateway.url}/pg/v4/payment/verify.json"]
+
+
 def test_amount_bounds_are_checked_before_anything_is_sent(service, settings, gateway):
     with pytest.raises(BillingError) as small:
         _start(service, settings, amount=9_990)
