@@ -2,6 +2,7 @@
 import pytest
 
 from flashcall.billing import check
+from tests.fakes.payment_gateway import PaymentGateway
 
 from ..verification.conftest import PHONE, T0, ctx  # noqa: F401  (fixtures and constants shared with the engine's tests)
 
@@ -14,3 +15,10 @@ def books_balance(app):
     yield
     with app.app_context():
         assert check.problems() == []
+
+
+@pytest.fixture
+def gateway():
+    """A local server speaking Zarinpal's and Zibal's APIs (tests.fakes.payment_gateway)."""
+    with PaymentGateway() as server:
+        yield server

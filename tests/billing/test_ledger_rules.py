@@ -23,13 +23,18 @@ def _statements_of(work):
     return statements, result
 
 
+def _two_services_two_users(make, owner_email, other_email):
+    """An account (its owner), its services "store" and "sms", and a second user of it."""
+    owner = make.account(email=owner_email)
+    first = make.service(owner.account, name="store")
+    second = make.service(owner.account, name="sms")
+    return owner, first, second, make.user(owner.account, email=other_email)
+
+
 def test_a_page_of_entries_reads_their_services_and_users_in_the_same_query(ctx, make):
     """Two services, each credited by a different user: with nothing of them in the session, reading the
     page and then every entry's service name and user e-mail sends exactly one statement."""
-    owner = make.account(email="owner-a@example.com")
-    first = make.service(owner.account, name="store")
-    second = make.service(owner.account, name="sms")
-    other_user = make.user(owner.account, email="dev-b@example.com")
+    owner, first, second, other_user = _two_services_two_users(make, "owner-a@example.com", "dev-b@example.com")
     balances.credit(first, 1_000, "adjustment", START, user_id=owner.id)
     balances.credit(second, 2_000, "adjustment", START + MINUTE, user_id=other_user.id)
     db.session.commit()
@@ -75,10 +80,7 @@ def test_a_download_reads_a_thousand_entries_at_a_time_unless_told(ctx, make):
 def test_a_list_of_payments_reads_their_services_and_users_in_the_same_query(ctx, make):
     """Two manual requests of two services by two users: with nothing of them in the session, listing the
     payments and then every payment's service name and user e-mail sends exactly one statement."""
-    owner = make.account(email="owner-c@example.com")
-    first = make.service(owner.account, name="store")
-    second = make.service(owner.account, name="sms")
-    other_user = make.user(owner.account, email="dev-d@example.com")
+    owner, first, second, other_user = _two_services_two_users(make, "owner-c@example.com", "dev-d@example.com")
     payments.request_manual(first, 5_000, "BANK-1", None, "", owner.id, now=START)
     payments.request_manual(second, 6_000, "BANK-2", None, "", other_user.id, now=START)
     db.session.commit()

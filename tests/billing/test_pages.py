@@ -11,15 +11,9 @@ from flashcall.billing import admin, credit
 from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import AuditEntry, LedgerEntry, Payment
-from tests.fakes.payment_gateway import MERCHANT, PaymentGateway
+from tests.fakes.payment_gateway import MERCHANT
 
 PASSWORD = "correct-horse-42"
-
-
-@pytest.fixture
-def gateway():
-    with PaymentGateway() as server:
-        yield server
 
 
 @pytest.fixture

@@ -11,16 +11,10 @@ from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import AuditEntry, Payment
 from flashcall.settings import Settings
-from tests.fakes.payment_gateway import MERCHANT, PaymentGateway
+from tests.fakes.payment_gateway import MERCHANT
 
 AT = datetime(2024, 5, 1, 8, 30, 0)
 IP = "203.0.113.9"
-
-
-@pytest.fixture
-def gateway():
-    with PaymentGateway() as server:
-        yield server
 
 
 @pytest.fixture

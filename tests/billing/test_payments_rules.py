@@ -10,13 +10,7 @@ from flashcall.clock import utcnow
 from flashcall.db import db
 from flashcall.models import AuditEntry, LedgerEntry, Payment
 from flashcall.settings import Settings
-from tests.fakes.payment_gateway import MERCHANT, PaymentGateway
-
-
-@pytest.fixture
-def gateway():
-    with PaymentGateway() as server:
-        yield server
+from tests.fakes.payment_gateway import MERCHANT
 
 
 @pytest.fixture
