@@ -42,11 +42,12 @@ def enter(*instances):
 
 
 def written(instances):
-    """Record `instances` (in this session) as written by our own Core statements: what a flush does once its statements
-    ran. Pending ones (their primary keys set) become persistent, changed ones clean; both are noted in
-    the transaction, so a rollback expunges or expires them as after a flush. Session._register_persistent
-    is SQLAlchemy's own step for this (private: SQLAlchemy is pinned, and every verification's test
-    goes through here); the public way, expunge and add back, cost as much as the statements."""
+    """Record `instances` (in this session) as written by our own Core statements: what a flush does
+    once its statements ran. Pending ones (their primary keys set) become persistent, changed ones
+    clean; both are noted in the transaction, so a rollback expunges or expires them as after a flush.
+    Session._register_persistent is SQLAlchemy's own step for this (private: SQLAlchemy is pinned, and
+    every verification's test goes through here); the public way, expunge and add back, cost as much
+    as the statements."""
     db.session()._register_persistent({inspect(instance) for instance in instances})
 
 

@@ -22,8 +22,7 @@ INSERT_CALL = CALLS.insert()
 INSERT_EVENT = EVENTS.insert().returning(EVENTS.c.id)
 # SET takes the columns named in the parameters (compiled once per set of names); the id is named apart.
 UPDATE_CALL = CALLS.update().where(CALLS.c.id == bindparam("the_call"))
-COLUMNS = tuple(column.key for column in CALLS.columns if not column.primary_key)
-CHANGEABLE = frozenset(COLUMNS)
+CHANGEABLE = frozenset(column.key for column in CALLS.columns if not column.primary_key)
 EVENT_PARAMS = {"event_kind": String(), "event_at": DateTime(), "event_detail": String()}
 
 

@@ -14,29 +14,28 @@ from .sip_uas import SipEndpoint
 SETTINGS = Settings(sip_address="127.0.0.1")
 
 
-@pytest.fixture
-def endpoint():
-    endpoints = []
+def _on_demand(factory, stop):
+    """A fixture's body: `factory(**kwargs)` made as the test asks, each one stopped with `stop` afterwards."""
+    made = []
 
     def make(**kwargs):
-        endpoints.append(SipEndpoint(**kwargs))
-        return endpoints[-1]
+        made.append(factory(**kwargs))
+        return made[-1]
     yield make
-    for each in endpoints:
-        each.close()
+    for each in made:
+        stop(each)
+
+
+@pytest.fixture
+def endpoint():
+    """SIP endpoints on loopback (tests/telephony/sip_uas.py), closed afterwards."""
+    yield from _on_demand(SipEndpoint, SipEndpoint.close)
 
 
 @pytest.fixture
 def servers():
     """Local AMI servers (tests/telephony/ami_server.py), started on demand, stopped afterwards."""
-    started = []
-
-    def start(**kwargs):
-        started.append(AmiServer(**kwargs))
-        return started[-1]
-    yield start
-    for each in started:
-        each.stop()
+    yield from _on_demand(AmiServer, AmiServer.stop)
 
 
 @pytest.fixture

@@ -3,15 +3,14 @@ skips a bare LF between messages without eating the next one, takes a message wi
 as bodiless, keeps exactly MAX_HEADER_BYTES of headers waiting but drops more, in its words, and
 accepts a body of exactly MAX_BODY_BYTES but refuses more, in its words. The transport (TcpTransport)
 names an address "tcp:host:port", numbers each request in turn, sends to 5060 when no port is given,
-goes on to the requests queued behind one that could not connect, gives up an unfinished connect at
-its deadline with nothing else happening, and accepts the connections a trunk opens."""
+goes on to the requests queued behind one that could not connect, and accepts the connections a
+trunk opens. (An unfinished connect given up at its deadline: test_sip_tcp_connect_rules.py.)"""
 import logging
 import socket
 import threading
 
 import pytest
 
-from flashcall.telephony.drivers import sip_tcp
 from flashcall.telephony.drivers.sip_tcp import FramingError, MessageReader, TcpTransport
 
 from .test_sip_tcp_rules import ANSWER, REQUEST, _read, sockets, transport  # noqa: F401 (fixtures)
@@ -121,24 +120,6 @@ def test_requests_queued_behind_a_refused_one_are_still_sent(sockets):
     finally:
         release.set()
         tcp.shutdown()
-
-
-def test_an_unfinished_connect_is_given_up_at_its_deadline_with_nothing_else_happening(transport, sockets,
-                                                                                         monkeypatch):
-    """A trunk whose accept queue is full: with no other traffic to wake the thread, the connect is given
-    up once CONNECT_SECONDS (0.5 s here) have passed, reported with the address, those words and
-    sequence 1."""
-    monkeypatch.setattr(sip_tcp, "CONNECT_SECONDS", 0.5)
-    full = sockets(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-    full.bind(("127.0.0.1", 0))
-    full.listen(0)
-    port = full.getsockname()[1]
-    sockets(socket.create_connection(("127.0.0.1", port), timeout=10))  # fills the queue
-    tcp, heard = transport()
-    tcp.send_to(REQUEST, ("127.0.0.1", port))
-    eventually(lambda: heard.failures, timeout=10, message="the unfinished connect to be given up")
-    assert heard.failures == [(("127.0.0.1", port), f"SIP over TCP to 127.0.0.1:{port}: no connection within 0.5 s", 1)]
-    assert tcp.addresses() == ()
 
 
 def test_a_connection_a_trunk_opens_is_accepted_and_heard(transport, sockets):
